@@ -1,0 +1,102 @@
+"""AccountStore on the SQL shards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import asdict
+from typing import Any
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photofeed import ids
+from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.schema import account_emails, accounts
+from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
+from photofeed.ports.accounts import EmailTaken, UsernameTaken
+
+_COLUMNS = [c for c in accounts.c if c.name != "username_key"]
+
+
+def _account(row: RowMapping) -> Account:
+    return Account(**{c.name: row[c.name] for c in _COLUMNS})
+
+
+class SqlAccountStore:
+    """Accounts live on their own ID's shard, e-mail claims on the e-mail's shard."""
+
+    def __init__(self, router: ShardRouter) -> None:
+        self._router = router
+
+    async def create(self, account: Account) -> None:
+        email_shard = ids.shard_for_key(email_key(account.email))
+        await self._claim_email(email_key(account.email), account.id, email_shard)
+        values = asdict(account) | {"username_key": username_key(account.username)}
+        try:
+            async with self._router.write(ids.shard_of(account.id)) as conn:
+                await conn.execute(insert(accounts).values(**values))
+        except IntegrityError:
+            # The username belongs to someone else: give the e-mail claim back.
+            async with self._router.write(email_shard) as conn:
+                await conn.execute(delete(account_emails).where(
+                    account_emails.c.email_key == email_key(account.email),
+                    account_emails.c.account_id == account.id))
+            raise UsernameTaken(account.username) from None
+
+    async def _claim_email(self, key: str, account_id: int, shard: int) -> None:
+        try:
+            async with self._router.write(shard) as conn:
+                await conn.execute(insert(account_emails).values(email_key=key,
+                                                                 account_id=account_id))
+            return
+        except IntegrityError:
+            pass
+        # A claim whose account never got written (a crash between the two steps) is stale.
+        async with self._router.read(shard) as conn:
+            holder = (await conn.execute(select(account_emails.c.account_id).where(
+                account_emails.c.email_key == key))).scalar()
+        if holder is not None and await self.get(holder) is not None:
+            raise EmailTaken(key)
+        async with self._router.write(shard) as conn:
+            await conn.execute(update(account_emails).where(account_emails.c.email_key == key)
+                               .values(account_id=account_id))
+
+    async def get(self, account_id: int) -> Account | None:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            row = (await conn.execute(select(*_COLUMNS).where(accounts.c.id == account_id))
+                   ).mappings().first()
+        return _account(row) if row else None
+
+    async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
+        groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
+
+        async def fetch(conn: AsyncConnection, index: int) -> list[Account]:
+            rows = await conn.execute(select(*_COLUMNS).where(accounts.c.id.in_(groups[index])))
+            return [_account(row) for row in rows.mappings()]
+
+        found = await self._router.gather_engines(groups, fetch)
+        return {account.id: account for batch in found for account in batch}
+
+    async def find_by_username(self, username: str) -> Account | None:
+        key = username_key(username)
+        async with self._router.read(ids.shard_for_key(key)) as conn:
+            row = (await conn.execute(select(*_COLUMNS).where(accounts.c.username_key == key))
+                   ).mappings().first()
+        return _account(row) if row else None
+
+    async def find_by_email(self, email: str) -> Account | None:
+        key = email_key(email)
+        async with self._router.read(ids.shard_for_key(key)) as conn:
+            account_id = (await conn.execute(select(account_emails.c.account_id).where(
+                account_emails.c.email_key == key))).scalar()
+        return await self.get(account_id) if account_id is not None else None
+
+    async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
+        values: dict[str, Any] = {k: v for k, v in asdict(changes).items() if v is not None}
+        if values:
+            async with self._router.write(ids.shard_of(account_id)) as conn:
+                await conn.execute(update(accounts).where(accounts.c.id == account_id)
+                                   .values(**values))
+        return await self.get(account_id)

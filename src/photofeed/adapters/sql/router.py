@@ -1,0 +1,81 @@
+"""The shard router: 8192 logical shards mapped onto physical databases."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from photofeed import ids
+from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine
+
+T = TypeVar("T")
+K = TypeVar("K")
+
+
+class ShardRouter:
+    """Maps logical shards to engines in contiguous ranges and opens transactions on them."""
+
+    def __init__(self, engines: list[AsyncEngine]) -> None:
+        if not engines:
+            raise ValueError("at least one database is needed")
+        self.engines = engines
+        self._per_engine = -(-ids.LOGICAL_SHARDS // len(engines))
+
+    @classmethod
+    def from_urls(cls, urls: Iterable[str]) -> ShardRouter:
+        return cls([make_engine(url) for url in urls])
+
+    def engine_index(self, shard: int) -> int:
+        """Which physical database holds a logical shard."""
+        if not 0 <= shard < ids.LOGICAL_SHARDS:
+            raise ValueError(f"no logical shard {shard}")
+        return shard // self._per_engine
+
+    def engine_for_shard(self, shard: int) -> AsyncEngine:
+        return self.engines[self.engine_index(shard)]
+
+    @property
+    def directory(self) -> AsyncEngine:
+        """The database for the few global tables (shard 0's)."""
+        return self.engines[0]
+
+    @asynccontextmanager
+    async def write(self, shard: int) -> AsyncIterator[AsyncConnection]:
+        """A write transaction on the database of a logical shard; commits on success."""
+        engine = self.engine_for_shard(shard)
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(**{SQLITE_WRITE: True})
+            async with conn.begin():
+                yield conn
+
+    @asynccontextmanager
+    async def read(self, shard: int) -> AsyncIterator[AsyncConnection]:
+        """A read-only transaction on the database of a logical shard."""
+        async with self.engine_for_shard(shard).connect() as conn, conn.begin():
+            yield conn
+
+    def group_by_engine(self, keys: Iterable[K],
+                        shard_of: Callable[[K], int]) -> dict[int, list[K]]:
+        """Bucket keys by the physical database that holds them."""
+        groups: dict[int, list[K]] = {}
+        for key in keys:
+            groups.setdefault(self.engine_index(shard_of(key)), []).append(key)
+        return groups
+
+    async def gather_engines(
+        self, indexes: Iterable[int], query: Callable[[AsyncConnection, int], Awaitable[T]]
+    ) -> list[T]:
+        """Run one query per physical database, concurrently, and collect the results."""
+
+        async def run(index: int) -> T:
+            async with self.engines[index].connect() as conn, conn.begin():
+                return await query(conn, index)
+
+        return list(await asyncio.gather(*(run(i) for i in indexes)))
+
+    async def dispose(self) -> None:
+        await asyncio.gather(*(engine.dispose() for engine in self.engines))

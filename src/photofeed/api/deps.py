@@ -1,0 +1,93 @@
+"""What routes ask FastAPI for: the container, the caller's identity, the base URL."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+
+from photofeed.bootstrap import Container
+from photofeed.domain.accounts import Account
+from photofeed.domain.errors import Forbidden, Unauthenticated, Unprocessable
+from photofeed.domain.oauth import AccessToken
+
+
+def container(request: Request) -> Container:
+    return request.app.state.container  # type: ignore[no-any-return]
+
+
+Services = Annotated[Container, Depends(container)]
+
+
+def base_url(request: Request) -> str:
+    """Where links in responses should point: the configured public URL, else this host."""
+    configured: str = request.app.state.container.settings.public_url
+    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+
+
+BaseUrl = Annotated[str, Depends(base_url)]
+
+
+def client_ip(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+@dataclass(frozen=True)
+class Caller:
+    """An authenticated request: the token and, for a user token, its account."""
+
+    token: AccessToken
+    account: Account | None
+
+    @property
+    def user(self) -> Account:
+        if self.account is None:
+            raise Unprocessable("This method requires an authenticated user")
+        return self.account
+
+
+def _bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    if scheme.lower() == "bearer" and value.strip():
+        return value.strip()
+    return None
+
+
+async def _caller(request: Request, required: str | None) -> Caller | None:
+    token_text = _bearer(request)
+    if token_text is None:
+        return None
+    services = container(request)
+    token = await services.oauth.bearer(token_text)
+    if required and not token.scopes.allows(required):
+        raise Forbidden("This action is outside the authorized scopes")
+    account = None
+    if token.account_id is not None:
+        account = await services.accounts.get(token.account_id)
+    return Caller(token=token, account=account)
+
+
+def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[Caller]]:
+    """A dependency that insists on a token with `scope` (and a user behind it)."""
+
+    async def dependency(request: Request) -> Caller:
+        caller = await _caller(request, scope)
+        if caller is None:
+            raise Unauthenticated("The access token is invalid")
+        if user:
+            caller.user  # noqa: B018 - raises for an app-only token
+        return caller
+
+    return dependency
+
+
+def optional(scope: str) -> Callable[[Request], Awaitable[Caller | None]]:
+    """A dependency for public routes that read the caller when a token is sent."""
+
+    async def dependency(request: Request) -> Caller | None:
+        return await _caller(request, scope)
+
+    return dependency

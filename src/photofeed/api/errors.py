@@ -1,0 +1,93 @@
+"""One place that turns failures into `{"error": ..., "error_description"?: ...}` responses."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from photofeed.api.params import BadRequest
+from photofeed.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    NotFound,
+    OAuthError,
+    RateLimited,
+    Unauthenticated,
+    Unprocessable,
+    ValidationFailed,
+)
+
+log = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404), (Unauthenticated, 401), (Forbidden, 403), (Conflict, 409),
+    (Unprocessable, 422), (RateLimited, 429),
+]
+_HTTP_MESSAGES = {404: "Record not found", 405: "Method not allowed"}
+
+
+def error_response(status: int, error: str, description: str | None = None,
+                   headers: dict[str, str] | None = None, **extra: Any) -> JSONResponse:
+    body: dict[str, Any] = {"error": error}
+    if description:
+        body["error_description"] = description
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def domain_error_response(exc: DomainError) -> JSONResponse:
+    if isinstance(exc, OAuthError):
+        return error_response(exc.status, exc.code, exc.message)
+    status = next((code for kind, code in _STATUS if isinstance(exc, kind)), 400)
+    headers: dict[str, str] = {}
+    extra: dict[str, Any] = {}
+    if isinstance(exc, Unauthenticated):
+        headers["WWW-Authenticate"] = 'Bearer error="invalid_token"'
+    if isinstance(exc, RateLimited):
+        headers.update({"X-RateLimit-Limit": str(exc.limit), "X-RateLimit-Remaining": "0",
+                        "X-RateLimit-Reset": exc.reset_at.isoformat(timespec="seconds"),
+                        "Retry-After": str(max(1, int(exc.reset_at.timestamp()
+                                                          - time.time())))})
+    if isinstance(exc, ValidationFailed):
+        extra["details"] = {field: [{"error": e.code, "description": e.description}
+                                    for e in errors] for field, errors in exc.details.items()}
+    return error_response(status, exc.message, headers=headers, **extra)
+
+
+def install(app: FastAPI) -> None:
+    """Register the handlers on an app."""
+
+    @app.exception_handler(DomainError)
+    async def _domain(_: Request, exc: DomainError) -> JSONResponse:
+        return domain_error_response(exc)
+
+    @app.exception_handler(BadRequest)
+    async def _bad(_: Request, exc: BadRequest) -> JSONResponse:
+        return error_response(exc.status, exc.message)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        fields = "; ".join(f"{'.'.join(str(p) for p in e['loc'][1:]) or e['loc'][0]}: {e['msg']}"
+                           for e in exc.errors())
+        return error_response(422, f"Validation failed: {fields}")
+
+    @app.exception_handler(HTTPException)
+    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) and exc.detail else \
+            _HTTP_MESSAGES.get(exc.status_code, "Error")
+        if exc.status_code == 404:
+            message = _HTTP_MESSAGES[404]
+        return error_response(exc.status_code, message,
+                              headers=dict(exc.headers) if exc.headers else None)
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        return error_response(500, "Internal server error")

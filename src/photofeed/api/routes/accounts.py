@@ -1,0 +1,89 @@
+"""Account endpoints: sign up, who am I, edit my profile, look people up."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from pydantic import Field
+
+from photofeed.api.deps import BaseUrl, Caller, Services, client_ip, optional, require
+from photofeed.api.entities import account_json, token_json
+from photofeed.api.params import Params, parse
+from photofeed.domain.accounts import ProfileChanges
+from photofeed.domain.errors import Forbidden, NotFound
+from photofeed.ids import parse_id
+
+router = APIRouter()
+MaybeCaller = Annotated[Caller | None, Depends(optional("read:accounts"))]
+
+
+class RegisterParams(Params):
+    username: str = Field(default="", max_length=200)
+    email: str = Field(default="", max_length=400)
+    password: str = Field(default="", max_length=1000)
+    agreement: bool = False
+    locale: str = Field(default="en", max_length=16)
+    reason: str | None = Field(default=None, max_length=1000)
+
+
+class ProfileParams(Params):
+    display_name: str | None = Field(default=None, max_length=1000)
+    note: str | None = Field(default=None, max_length=5000)
+    locked: bool | None = None
+    bot: bool | None = None
+    discoverable: bool | None = None
+
+
+@router.post("/api/v1/accounts")
+async def register(request: Request, services: Services,
+                   caller: Annotated[Caller, Depends(require("write:accounts", user=False))],
+                   ) -> dict[str, Any]:
+    if not services.settings.registrations_open:
+        raise Forbidden("Registrations are closed on this server")
+    params = await parse(request, RegisterParams)
+    await services.throttle.registration(ip=client_ip(request))
+    account = await services.accounts.register(
+        username=params.username, email=params.email, password=params.password,
+        agreement=params.agreement, locale=params.locale)
+    issued = await services.oauth.issue_for(client_id=caller.token.client_id,
+                                            account_id=account.id, scopes=caller.token.scopes)
+    return token_json(issued)
+
+
+@router.get("/api/v1/accounts/verify_credentials")
+async def verify_credentials(
+    base_url: BaseUrl, caller: Annotated[Caller, Depends(require("profile"))],
+) -> dict[str, Any]:
+    return account_json(caller.user, base_url, credentials=True)
+
+
+@router.patch("/api/v1/accounts/update_credentials")
+async def update_credentials(
+    request: Request, services: Services, base_url: BaseUrl,
+    caller: Annotated[Caller, Depends(require("write:accounts"))],
+) -> dict[str, Any]:
+    params = await parse(request, ProfileParams)
+    account = await services.accounts.update_profile(
+        account_id=caller.user.id,
+        changes=ProfileChanges(display_name=params.display_name, note=params.note,
+                               locked=params.locked, bot=params.bot,
+                               discoverable=params.discoverable))
+    return account_json(account, base_url, credentials=True)
+
+
+@router.get("/api/v1/accounts/lookup")
+async def lookup(services: Services, base_url: BaseUrl, _: MaybeCaller,
+                 acct: str = "") -> dict[str, Any]:
+    if len(acct) > 400:
+        raise NotFound("Record not found")
+    return account_json(await services.accounts.lookup(acct), base_url)
+
+
+@router.get("/api/v1/accounts/{account_id}")
+async def get_account(account_id: str, services: Services, base_url: BaseUrl,
+                      _: MaybeCaller) -> dict[str, Any]:
+    parsed = parse_id(account_id)
+    if parsed is None:
+        raise NotFound("Record not found")
+    return account_json(await services.accounts.get(parsed), base_url)

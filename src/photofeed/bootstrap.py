@@ -1,0 +1,93 @@
+"""The composition root: the one place that picks adapters and wires services to them."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from photofeed import ids
+from photofeed.adapters.passwords import Argon2PasswordHasher
+from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
+from photofeed.adapters.sql.accounts import SqlAccountStore
+from photofeed.adapters.sql.id_leases import SqlSlotLease
+from photofeed.adapters.sql.migrate import migrate_all
+from photofeed.adapters.sql.oauth import SqlOAuthStore
+from photofeed.adapters.sql.router import ShardRouter
+from photofeed.config import Settings
+from photofeed.ports.ratelimit import RateLimiter
+from photofeed.services.accounts import AccountService
+from photofeed.services.oauth import OAuthService
+from photofeed.services.throttle import Throttle, ThrottleLimits
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Container:
+    """Everything a running process needs, built once from Settings."""
+
+    settings: Settings
+    router: ShardRouter
+    lease: SqlSlotLease
+    id_source: ids.IdGenerator
+    accounts: AccountService
+    oauth: OAuthService
+    throttle: Throttle
+    _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    async def close(self) -> None:
+        for task in self._tasks:
+            task.cancel()
+        for task in self._tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await self.lease.release()
+        await self.router.dispose()
+
+
+def _rate_limiter(settings: Settings) -> RateLimiter:
+    if settings.rate_limits == "off":
+        return NoRateLimiter()
+    if settings.redis_url:
+        return LimitsRateLimiter.on_redis(settings.redis_url)
+    return LimitsRateLimiter.in_memory()
+
+
+async def build(settings: Settings, *, migrate: bool = True) -> Container:
+    """Connect to the configured backends and wire the services."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    router = ShardRouter.from_urls(settings.database_urls)
+    if migrate:
+        await migrate_all(router)
+    lease = SqlSlotLease(router)
+    id_source = ids.IdGenerator(await lease.acquire())
+    hasher = Argon2PasswordHasher(time_cost=settings.password_time_cost,
+                                  memory_kib=settings.password_memory_kib)
+    accounts = AccountService(store=SqlAccountStore(router), hasher=hasher, id_source=id_source)
+    ttl = settings.access_token_ttl_seconds
+    oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
+                         token_ttl=timedelta(seconds=ttl) if ttl else None)
+    throttle = Throttle(limiter=_rate_limiter(settings), limits=ThrottleLimits(
+        signin_per_ip=settings.signin_limit_per_ip,
+        signin_per_account=settings.signin_limit_per_account,
+        registration_per_ip=settings.registration_limit_per_ip))
+    container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
+                          accounts=accounts, oauth=oauth, throttle=throttle)
+    container._tasks.append(asyncio.create_task(_keep_lease(container)))
+    return container
+
+
+async def _keep_lease(container: Container) -> None:
+    """Renew the ID slot lease; if it was lost, take a new slot before minting more IDs."""
+    interval = container.lease.ttl.total_seconds() / 3
+    while True:
+        await asyncio.sleep(interval)
+        try:
+            if not await container.lease.renew():
+                log.error("ID slot lease %s was lost; taking a new one", container.lease.slot)
+                container.id_source.slot = await container.lease.acquire()
+        except Exception:
+            log.exception("could not renew the ID slot lease; retrying")

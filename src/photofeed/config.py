@@ -1,0 +1,66 @@
+"""Settings: one object, filled from flags and PHOTOFEED_* environment variables."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Role = Literal["read", "write", "all"]
+
+
+class Settings(BaseSettings):
+    """Everything configurable; embedded defaults need no configuration at all."""
+
+    model_config = SettingsConfigDict(env_prefix="PHOTOFEED_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=0, le=65535)
+    role: Role = "all"
+    data_dir: Path = Path("data")
+    # Comma-separated database URLs; logical shards are spread over them in ranges.
+    # Empty means one SQLite file under data_dir.
+    database_url: str = ""
+    public_url: str = ""
+    instance_title: str = "photofeed"
+    instance_description: str = "Photos and videos from the people you follow."
+    contact_email: str = ""
+    registrations_open: bool = True
+    # Tokens live until revoked when unset; set to expire them after this many seconds.
+    access_token_ttl_seconds: int | None = Field(default=None, gt=0)
+    rate_limits: Literal["on", "off"] = "on"
+    signin_limit_per_ip: str = "30/minute"
+    signin_limit_per_account: str = "10/minute"
+    registration_limit_per_ip: str = "10/hour"
+    redis_url: str = ""
+    # Argon2 parameters; the defaults follow the library's recommendation.
+    password_time_cost: int = Field(default=3, ge=1)
+    password_memory_kib: int = Field(default=65536, ge=8)
+
+    @field_validator("data_dir")
+    @classmethod
+    def _expand(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def database_urls(self) -> list[str]:
+        """The physical databases, in shard-range order."""
+        urls = [u.strip() for u in self.database_url.split(",") if u.strip()]
+        return urls or [f"sqlite:///{self.data_dir / 'photofeed.sqlite3'}"]
+
+    @property
+    def media_dir(self) -> Path:
+        return self.data_dir / "media"
+
+    @property
+    def base_url(self) -> str:
+        """The URL people reach this instance at, without a trailing slash."""
+        if self.public_url:
+            return self.public_url.rstrip("/")
+        return f"http://{self.host}:{self.port}"
+
+    @property
+    def domain(self) -> str:
+        return self.base_url.split("://", 1)[-1].split("/", 1)[0]

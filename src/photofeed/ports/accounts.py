@@ -1,0 +1,36 @@
+"""Where accounts are kept."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol
+
+from photofeed.domain.accounts import Account, ProfileChanges
+
+
+class UsernameTaken(Exception):
+    """Another account already has this username, in any letter case."""
+
+
+class EmailTaken(Exception):
+    """Another account already signed up with this e-mail address."""
+
+
+class AccountStore(Protocol):
+    async def create(self, account: Account) -> None:
+        """Store a new account; raise UsernameTaken or EmailTaken on a clash."""
+
+    async def get(self, account_id: int) -> Account | None:
+        """One account by ID."""
+
+    async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
+        """Several accounts by ID, one query per database."""
+
+    async def find_by_username(self, username: str) -> Account | None:
+        """The account with this username, compared case-insensitively."""
+
+    async def find_by_email(self, email: str) -> Account | None:
+        """The account registered with this e-mail address."""
+
+    async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
+        """Apply profile changes; None when the account does not exist."""
