@@ -5,24 +5,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from photofeed import ids
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
 from photofeed.adapters.sql.accounts import SqlAccountStore
+from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_leases import SqlSlotLease
 from photofeed.adapters.sql.migrate import migrate_all
 from photofeed.adapters.sql.oauth import SqlOAuthStore
+from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.config import Settings
+from photofeed.ports.outbox import Outbox
 from photofeed.ports.ratelimit import RateLimiter
 from photofeed.services.accounts import AccountService
+from photofeed.services.graph import GraphService
 from photofeed.services.oauth import OAuthService
 from photofeed.services.throttle import Throttle, ThrottleLimits
 
 log = logging.getLogger(__name__)
+EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 
 
 @dataclass
@@ -36,6 +43,9 @@ class Container:
     accounts: AccountService
     oauth: OAuthService
     throttle: Throttle
+    graph: GraphService
+    outbox: Outbox
+    handlers: dict[str, EventHandler]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -66,7 +76,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     id_source = ids.IdGenerator(await lease.acquire())
     hasher = Argon2PasswordHasher(time_cost=settings.password_time_cost,
                                   memory_kib=settings.password_memory_kib)
-    accounts = AccountService(store=SqlAccountStore(router), hasher=hasher, id_source=id_source)
+    account_store = SqlAccountStore(router)
+    accounts = AccountService(store=account_store, hasher=hasher, id_source=id_source)
     ttl = settings.access_token_ttl_seconds
     oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
                          token_ttl=timedelta(seconds=ttl) if ttl else None)
@@ -74,8 +85,16 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         signin_per_ip=settings.signin_limit_per_ip,
         signin_per_account=settings.signin_limit_per_account,
         registration_per_ip=settings.registration_limit_per_ip))
+    signal = OutboxSignal()
+    graph = GraphService(store=SqlGraphStore(router, signal), accounts=account_store,
+                         id_source=id_source)
+    handlers: dict[str, EventHandler] = {
+        "follow_changed": graph.on_follow_changed,
+        "block_changed": graph.on_block_changed,
+    }
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
-                          accounts=accounts, oauth=oauth, throttle=throttle)
+                          accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
+                          outbox=SqlOutbox(router, signal), handlers=handlers)
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container
 

@@ -23,7 +23,7 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    from photofeed.api.app import create_app
+    from photofeed.asgi import create_app
 
     settings = _settings(args)
     # Bind before starting so the printed URL carries the real port, even for --port 0.

@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     signin_limit_per_account: str = "10/minute"
     registration_limit_per_ip: str = "10/hour"
     redis_url: str = ""
+    # Run the outbox workers inside each server process (the embedded default); at scale,
+    # run `photofeed worker` processes instead and turn this off.
+    inprocess_workers: bool = True
     # Argon2 parameters; the defaults follow the library's recommendation.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)

@@ -7,6 +7,7 @@ from html import escape
 from typing import Any
 
 from photofeed.domain.accounts import Account
+from photofeed.domain.graph import Relationship
 from photofeed.domain.oauth import Application, IssuedToken
 from photofeed.domain.scopes import Scopes
 
@@ -44,10 +45,11 @@ def account_json(account: Account, base_url: str, *, credentials: bool = False) 
         "hide_collections": False,
         "noindex": False,
         "created_at": iso(account.created_at),
-        "last_status_at": None,
-        "statuses_count": 0,
-        "followers_count": 0,
-        "following_count": 0,
+        "last_status_at": account.last_status_at.date().isoformat()
+        if account.last_status_at else None,
+        "statuses_count": account.statuses_count,
+        "followers_count": account.followers_count,
+        "following_count": account.following_count,
         "fields": [],
         "emojis": [],
         "roles": [],
@@ -60,6 +62,9 @@ def account_json(account: Account, base_url: str, *, credentials: bool = False) 
             "note": account.note,
             "fields": [],
             "follow_requests_count": 0,
+            "hide_collections": False,
+            "discoverable": account.discoverable,
+            "indexable": account.discoverable,
         }
         body["role"] = {"id": "-99", "name": "", "permissions": "0", "color": "",
                         "highlighted": False}
@@ -91,9 +96,33 @@ def application_json(app: Application, *, client_secret: str | None = None) -> d
 
 
 def token_json(token: IssuedToken, *, requested: Scopes | None = None) -> dict[str, Any]:
-    return {
+    body: dict[str, Any] = {
         "access_token": token.access_token,
         "token_type": "Bearer",
         "scope": str(requested or token.scopes),
         "created_at": int(token.created_at.timestamp()),
+    }
+    if token.expires_at is not None:
+        # Clients such as Mastodon.py read this to know when to sign in again.
+        body["expires_in"] = int((token.expires_at - token.created_at).total_seconds())
+    return body
+
+
+def relationship_json(rel: Relationship) -> dict[str, Any]:
+    return {
+        "id": str(rel.target_id),
+        "following": rel.following,
+        "showing_reblogs": rel.following,
+        "notifying": False,
+        "languages": None,
+        "followed_by": rel.followed_by,
+        "blocking": rel.blocking,
+        "blocked_by": rel.blocked_by,
+        "muting": False,
+        "muting_notifications": False,
+        "requested": rel.requested,
+        "requested_by": rel.requested_by,
+        "domain_blocking": False,
+        "endorsed": False,
+        "note": "",
     }

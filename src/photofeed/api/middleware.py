@@ -66,7 +66,7 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > limit:
-                    raise _BodyTooLarge
+                    raise BodyTooLarge
             return message
 
         async def tracking_send(message: Message) -> None:
@@ -76,13 +76,13 @@ class BodySizeLimit:
 
         try:
             await self.app(scope, counting_receive, tracking_send)
-        except _BodyTooLarge:
+        except BodyTooLarge:
             if not responded:
                 await _too_large(send, limit)
 
 
-class _BodyTooLarge(Exception):
-    pass
+class BodyTooLarge(Exception):
+    """The body grew past its limit; raised from receive() so reading stops at once."""
 
 
 async def _too_large(send: Send, limit: int) -> None:
@@ -97,8 +97,9 @@ async def _too_large(send: Send, limit: int) -> None:
 class SecurityHeaders:
     """Headers every response carries so browsers treat our content safely."""
 
-    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [(b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
-               (b"x-frame-options", b"DENY")]
+    HEADERS: ClassVar[list[tuple[bytes, bytes]]] = [
+        (b"x-content-type-options", b"nosniff"), (b"referrer-policy", b"same-origin"),
+        (b"x-frame-options", b"DENY")]
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
+from photofeed.api.middleware import BodyTooLarge
 from photofeed.domain.errors import FieldError, ValidationFailed
 
 M = TypeVar("M", bound=BaseModel)
@@ -64,6 +65,8 @@ async def read_params(request: Request) -> dict[str, Any]:
     elif ctype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form(max_files=20, max_fields=MAX_FIELDS)
+        except BodyTooLarge:
+            raise  # the size limit answers 413, not "malformed"
         except Exception as exc:  # the multipart parser raises several unrelated types
             raise BadRequest(f"Malformed form body: {exc}") from None
         for name, item in form.multi_items():
@@ -72,6 +75,36 @@ async def read_params(request: Request) -> dict[str, Any]:
         raise BadRequest(f"Unsupported content type {ctype or '(none)'}; send JSON, a form "
                          "or multipart", status=415)
     return params
+
+
+def _refuse_unstorable(model: type[BaseModel], params: dict[str, Any]) -> None:
+    """Refuse text no database can keep, before it reaches one as a 500.
+
+    PostgreSQL rejects NUL in text, and a lone surrogate (legal in a JSON escape) cannot be
+    encoded as UTF-8 by any driver, the password hasher or the response writer. Only fields
+    the model reads are checked: unknown fields stay ignored, whatever they hold.
+    """
+    bad = sorted(name for name, value in params.items()
+                 if name in model.model_fields and not _storable(value))
+    if bad:
+        raise ValidationFailed({name: [FieldError(
+            "ERR_INVALID", "contains a NUL character or an unpaired surrogate")] for name in bad})
+
+
+def _storable(value: Any) -> bool:
+    if isinstance(value, str):
+        if "\x00" in value:
+            return False
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+        return True
+    if isinstance(value, list):
+        return all(_storable(item) for item in value)
+    if isinstance(value, dict):
+        return all(_storable(k) and _storable(v) for k, v in value.items())
+    return True
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
@@ -92,6 +125,7 @@ async def _json_body(request: Request) -> dict[str, Any]:
 
 def validate(model: type[M], params: dict[str, Any]) -> M:
     """Typed parameters, or a 422 naming each field that was wrong."""
+    _refuse_unstorable(model, params)
     try:
         return model.model_validate(params)
     except ValidationError as exc:

@@ -44,6 +44,10 @@ class Account:
     locale: str
     created_at: datetime
     updated_at: datetime
+    followers_count: int = 0
+    following_count: int = 0
+    statuses_count: int = 0
+    last_status_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,8 @@ def check_email(email: str) -> list[FieldError]:
 
 
 def check_password(password: str) -> list[FieldError]:
+    if not password:
+        return [FieldError("ERR_BLANK", "can't be blank")]
     if len(password) < PASSWORD_MIN:
         return [FieldError("ERR_TOO_SHORT", f"is too short (minimum is {PASSWORD_MIN} characters)")]
     if len(password) > PASSWORD_MAX:

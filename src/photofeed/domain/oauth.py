@@ -58,6 +58,7 @@ class IssuedToken:
     access_token: str
     scopes: Scopes
     created_at: datetime
+    expires_at: datetime | None = None
 
 
 def new_secret() -> str:

@@ -38,7 +38,9 @@ class Scopes:
         return cls(names)
 
     def allows(self, required: str) -> bool:
-        if required in self.names or (required == "profile" and "read" in self.names):
+        # `profile` is the narrowest way to read one's own account: read:accounts (and so
+        # read) grants it too, as Mastodon's verify_credentials accepts either.
+        if required in self.names or (required == "profile" and self.allows("read:accounts")):
             return True
         top = required.split(":", 1)[0]
         return top in self.names or (required in _FOLLOW_GRANTS and "follow" in self.names)

@@ -31,21 +31,24 @@ class SqlAccountStore:
         self._router = router
 
     async def create(self, account: Account) -> None:
-        email_shard = ids.shard_for_key(email_key(account.email))
-        await self._claim_email(email_key(account.email), account.id, email_shard)
+        # The account row comes first and the e-mail claim second, so a claim always points
+        # at an account that was written: one whose account is missing is truly stale, and
+        # two sign-ups racing for one address cannot both take it.
         values = asdict(account) | {"username_key": username_key(account.username)}
         try:
             async with self._router.write(ids.shard_of(account.id)) as conn:
                 await conn.execute(insert(accounts).values(**values))
         except IntegrityError:
-            # The username belongs to someone else: give the e-mail claim back.
-            async with self._router.write(email_shard) as conn:
-                await conn.execute(delete(account_emails).where(
-                    account_emails.c.email_key == email_key(account.email),
-                    account_emails.c.account_id == account.id))
             raise UsernameTaken(account.username) from None
+        try:
+            await self._claim_email(email_key(account.email), account.id)
+        except EmailTaken:
+            async with self._router.write(ids.shard_of(account.id)) as conn:
+                await conn.execute(delete(accounts).where(accounts.c.id == account.id))
+            raise
 
-    async def _claim_email(self, key: str, account_id: int, shard: int) -> None:
+    async def _claim_email(self, key: str, account_id: int) -> None:
+        shard = ids.shard_for_key(key)
         try:
             async with self._router.write(shard) as conn:
                 await conn.execute(insert(account_emails).values(email_key=key,
@@ -53,15 +56,18 @@ class SqlAccountStore:
             return
         except IntegrityError:
             pass
-        # A claim whose account never got written (a crash between the two steps) is stale.
         async with self._router.read(shard) as conn:
             holder = (await conn.execute(select(account_emails.c.account_id).where(
                 account_emails.c.email_key == key))).scalar()
         if holder is not None and await self.get(holder) is not None:
             raise EmailTaken(key)
+        # Take over a stale claim only if nobody else took it over first.
         async with self._router.write(shard) as conn:
-            await conn.execute(update(account_emails).where(account_emails.c.email_key == key)
-                               .values(account_id=account_id))
+            taken = await conn.execute(update(account_emails).where(
+                account_emails.c.email_key == key, account_emails.c.account_id == holder
+            ).values(account_id=account_id))
+        if taken.rowcount != 1:
+            raise EmailTaken(key)
 
     async def get(self, account_id: int) -> Account | None:
         async with self._router.read(ids.shard_of(account_id)) as conn:

@@ -13,6 +13,7 @@ from photofeed import ids
 from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine
 
 T = TypeVar("T")
+AFTER_COMMIT = "photofeed_after_commit"
 K = TypeVar("K")
 
 
@@ -46,11 +47,26 @@ class ShardRouter:
     @asynccontextmanager
     async def write(self, shard: int) -> AsyncIterator[AsyncConnection]:
         """A write transaction on the database of a logical shard; commits on success."""
-        engine = self.engine_for_shard(shard)
-        async with engine.connect() as conn:
+        async with self.write_engine(self.engine_index(shard)) as conn:
+            yield conn
+
+    @asynccontextmanager
+    async def write_engine(self, index: int) -> AsyncIterator[AsyncConnection]:
+        """A write transaction on one physical database; commits on success.
+
+        Callbacks appended to `conn.info[AFTER_COMMIT]` run once the commit succeeded.
+        """
+        async with self.engines[index].connect() as conn:
             conn = await conn.execution_options(**{SQLITE_WRITE: True})
-            async with conn.begin():
-                yield conn
+            try:
+                async with conn.begin():
+                    yield conn
+            except BaseException:
+                # info outlives this checkout (it belongs to the pooled connection).
+                conn.info.pop(AFTER_COMMIT, None)
+                raise
+            for callback in conn.info.pop(AFTER_COMMIT, []):
+                callback()
 
     @asynccontextmanager
     async def read(self, shard: int) -> AsyncIterator[AsyncConnection]:

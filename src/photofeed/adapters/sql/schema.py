@@ -42,6 +42,12 @@ accounts = Table(
     Column("locale", String(16), nullable=False, server_default="en"),
     Column("created_at", UtcDateTime, nullable=False),
     Column("updated_at", UtcDateTime, nullable=False),
+    # Each counter lives on the row whose shard holds the rows it counts, and changes in the
+    # same transaction as them, so it cannot drift.
+    Column("followers_count", Integer, nullable=False, server_default="0"),
+    Column("following_count", Integer, nullable=False, server_default="0"),
+    Column("statuses_count", Integer, nullable=False, server_default="0"),
+    Column("last_status_at", UtcDateTime),
 )
 
 account_emails = Table(
@@ -98,3 +104,67 @@ id_leases = Table(
 )
 
 Index("ix_accounts_created", accounts.c.created_at)
+
+# Events for the workers, written in the same transaction as the change they describe. One
+# queue per physical database; `shard` says which logical shard the change belongs to.
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("shard", Integer, nullable=False),
+    Column("kind", String(64), nullable=False),
+    Column("payload", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("available_at", UtcDateTime, nullable=False),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("claimed_by", String(100)),
+    Column("claimed_until", UtcDateTime),
+    Column("last_error", Text),
+)
+Index("ix_outbox_due", outbox.c.available_at, outbox.c.id)
+
+# The follow graph. `follows` on the follower's shard is the truth for an edge; `followers`
+# on the followee's shard mirrors it for listing someone's followers and follow requests.
+# `version` is the ID of the change that set the state; a mirror only takes newer versions,
+# so repairs may arrive late or twice, in any order. State "none" is a tombstone that keeps
+# the version after an unfollow.
+follows = Table(
+    "follows",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("target_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(10), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+Index("ix_follows_list", follows.c.account_id, follows.c.state, follows.c.version)
+
+followers = Table(
+    "followers",
+    metadata,
+    Column("target_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(10), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+Index("ix_followers_list", followers.c.target_id, followers.c.state, followers.c.version)
+
+# Blocks: truth on the blocker's shard, mirrored on the blocked account's shard so that
+# "who blocked me" is answered without asking every shard.
+blocks = Table(
+    "blocks",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("target_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(10), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)
+
+blocked_by = Table(
+    "blocked_by",
+    metadata,
+    Column("target_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("state", String(10), nullable=False),
+    Column("version", BigInteger, nullable=False),
+)

@@ -77,7 +77,8 @@ async def lookup(services: Services, base_url: BaseUrl, _: MaybeCaller,
                  acct: str = "") -> dict[str, Any]:
     if len(acct) > 400:
         raise NotFound("Record not found")
-    return account_json(await services.accounts.lookup(acct), base_url)
+    domain = base_url.split("://", 1)[-1]
+    return account_json(await services.accounts.lookup(acct, domain=domain), base_url)
 
 
 @router.get("/api/v1/accounts/{account_id}")

@@ -13,6 +13,7 @@ router = APIRouter()
 # What client libraries compare against when deciding which endpoints exist.
 MASTODON_COMPAT_VERSION = "4.5.0"
 MAX_MEDIA_ATTACHMENTS = 10
+MEDIA_DESCRIPTION_LIMIT = 1500  # Mastodon's; alt text longer than this is refused there
 
 
 def _version() -> str:
@@ -34,10 +35,25 @@ def _configuration(base_url: str) -> dict[str, Any]:
             "video_size_limit": 200 * 1024 * 1024,
             "video_frame_rate_limit": 120,
             "video_matrix_limit": 8_294_400,
+            "description_limit": MEDIA_DESCRIPTION_LIMIT,
         },
         "polls": {"max_options": 0, "max_characters_per_option": 0,
                   "min_expiration": 0, "max_expiration": 0},
         "translation": {"enabled": False},
+    }
+
+
+def _configuration_v2(base_url: str) -> dict[str, Any]:
+    """What /api/v2/instance adds: clients of the version we claim read every key."""
+    # No public, hashtag or link timelines exist here: say so rather than let clients try.
+    no_feeds = {"local": "disabled", "remote": "disabled"}
+    return {
+        "urls": {"streaming": _streaming(base_url), "status": None, "about": base_url,
+                 "privacy_policy": None, "terms_of_service": None},
+        "vapid": {"public_key": ""},
+        "limited_federation": False,
+        "timelines_access": {"live_feeds": no_feeds, "hashtag_feeds": no_feeds,
+                             "trending_link_feeds": no_feeds},
     }
 
 
@@ -81,9 +97,10 @@ async def instance_v2(services: Services, base_url: BaseUrl) -> dict[str, Any]:
         "thumbnail": {"url": f"{base_url}/static/avatar.png"},
         "icon": [],
         "languages": ["en"],
-        "configuration": _configuration(base_url) | {"vapid": {"public_key": ""}},
+        "configuration": _configuration(base_url) | _configuration_v2(base_url),
         "registrations": {"enabled": settings.registrations_open, "approval_required": False,
-                          "message": None, "url": None},
+                          "message": None, "url": None, "min_age": None,
+                          "reason_required": False},
         "api_versions": {"mastodon": 6},
         "contact": {"email": settings.contact_email, "account": None},
         "rules": [],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
@@ -13,9 +13,10 @@ from pydantic import Field
 from photofeed.api.deps import Services, client_ip
 from photofeed.api.entities import token_json
 from photofeed.api.params import Params, parse
-from photofeed.domain.errors import OAuthError
+from photofeed.domain.errors import OAuthError, ValidationFailed
 
 router = APIRouter()
+P = TypeVar("P", bound=Params)
 
 
 class TokenParams(Params):
@@ -35,6 +36,14 @@ class RevokeParams(Params):
     token: str = Field(default="", max_length=200)
 
 
+async def _oauth_params(request: Request, model: type[P]) -> P:
+    """Parameters, with a missing or mistyped one reported as RFC 6749's invalid_request."""
+    try:
+        return await parse(request, model)
+    except ValidationFailed as exc:
+        raise OAuthError("invalid_request", exc.message) from None
+
+
 def _basic_credentials(request: Request) -> tuple[str, str] | None:
     """Client credentials sent as HTTP Basic, which RFC 6749 prefers to the form fields."""
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
@@ -49,7 +58,7 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
 
 @router.post("/oauth/token")
 async def token(request: Request, services: Services) -> JSONResponse:
-    params = await parse(request, TokenParams)
+    params = await _oauth_params(request, TokenParams)
     client_id, secret = _basic_credentials(request) or (params.client_id, params.client_secret)
     if params.grant_type not in ("password", "client_credentials", "authorization_code"):
         raise OAuthError("unsupported_grant_type", "The authorization grant type is not "
@@ -65,15 +74,12 @@ async def token(request: Request, services: Services) -> JSONResponse:
     else:
         issued = await oauth.authorization_code_grant(app=app, code=params.code,
                                                       redirect_uri=params.redirect_uri)
-    body: dict[str, Any] = token_json(issued)
-    if oauth.token_ttl:
-        body["expires_in"] = int(oauth.token_ttl.total_seconds())
-    return JSONResponse(body, headers={"Cache-Control": "no-store"})
+    return JSONResponse(token_json(issued), headers={"Cache-Control": "no-store"})
 
 
 @router.post("/oauth/revoke")
 async def revoke(request: Request, services: Services) -> dict[str, Any]:
-    params = await parse(request, RevokeParams)
+    params = await _oauth_params(request, RevokeParams)
     client_id, secret = _basic_credentials(request) or (params.client_id, params.client_secret)
     app = await services.oauth.client(client_id, secret or "")
     await services.oauth.revoke(app=app, token=params.token)

@@ -1,7 +1,8 @@
-"""The ASGI application factory."""
+"""The ASGI application factory: the HTTP edge, put together."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -12,11 +13,12 @@ from fastapi.staticfiles import StaticFiles
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
-from photofeed.api.routes import accounts, apps, health, instance, oauth
+from photofeed.api.routes import accounts, apps, graph, health, instance, oauth
 from photofeed.config import Settings
 from photofeed.web import authorize
+from photofeed.workers.runner import OutboxWorker
 
-STATIC_DIR = Path(__file__).parent.parent / "web" / "static"
+STATIC_DIR = Path(__file__).parent / "web" / "static"
 
 
 def create_app(settings: Settings) -> FastAPI:
@@ -26,15 +28,23 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
         app.state.container = container
+        stop = asyncio.Event()
+        workers = []
+        if settings.inprocess_workers:
+            worker = OutboxWorker(container.outbox, container.handlers)
+            workers.append(asyncio.create_task(worker.run_forever(stop)))
         try:
             yield
         finally:
+            stop.set()
+            await asyncio.gather(*workers)
             await container.close()
 
     app = FastAPI(title="photofeed", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     errors.install(app)
-    for module in (instance, apps, oauth, accounts, health):
+    # graph before accounts: /accounts/relationships must win over /accounts/{id}.
+    for module in (instance, apps, oauth, graph, accounts, health):
         app.include_router(module.router)
     app.include_router(authorize.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

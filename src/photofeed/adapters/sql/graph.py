@@ -1,0 +1,167 @@
+"""GraphStore on the SQL shards: truth on the acting account's shard, mirrors on the other's."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from sqlalchemy import Table, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photofeed import ids
+from photofeed.adapters.sql.outbox import OutboxSignal, add_event
+from photofeed.adapters.sql.queries import paged, upsert
+from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.schema import accounts, blocked_by, blocks, followers, follows
+from photofeed.domain.events import payload
+from photofeed.domain.graph import BlockState, Edge, FollowState, Page, Relationship
+
+ACCEPTED = "accepted"
+
+
+async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
+    """Keep a follow counter in step with an edge moving into or out of "accepted"."""
+    delta = (new == ACCEPTED) - (old == ACCEPTED)
+    if delta:
+        column = accounts.c[counter]
+        await conn.execute(update(accounts).where(accounts.c.id == account_id)
+                           .values({counter: column + delta}))
+
+
+async def _edge(conn: AsyncConnection, table: Table, owner: int, other: int) -> tuple[str, int]:
+    """(state, version) of an edge; ("none", 0) when it never existed."""
+    owner_col, other_col = table.primary_key.columns.values()
+    row = (await conn.execute(select(table.c.state, table.c.version).where(
+        owner_col == owner, other_col == other))).first()
+    return (row.state, row.version) if row else ("none", 0)
+
+
+async def _locked_edge(conn: AsyncConnection, table: Table, owner: int,
+                       other: int) -> tuple[str, int]:
+    """Like _edge, but holds the row until commit so racing writers take turns.
+
+    A missing row cannot be locked, so a "none"/0 placeholder (meaning the same as no row)
+    is put in first; PostgreSQL then serialises on the row lock, SQLite on its write lock.
+    """
+    owner_name, other_name = (c.name for c in table.primary_key.columns)
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    await conn.execute(dialect.insert(table).values(
+        {owner_name: owner, other_name: other, "state": "none", "version": 0}
+    ).on_conflict_do_nothing())
+    owner_col, other_col = table.primary_key.columns.values()
+    row = (await conn.execute(select(table.c.state, table.c.version).where(
+        owner_col == owner, other_col == other).with_for_update())).one()
+    return row.state, row.version
+
+
+class SqlGraphStore:
+    def __init__(self, router: ShardRouter, signal: OutboxSignal) -> None:
+        self._router = router
+        self._signal = signal
+
+    async def follow_state(self, account_id: int, target_id: int) -> FollowState:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            state, _ = await _edge(conn, follows, account_id, target_id)
+        return state  # type: ignore[return-value]
+
+    async def set_follow(self, account_id: int, target_id: int, state: FollowState,
+                         version: int, *, expect: Iterable[FollowState] | None = None) -> bool:
+        shard = ids.shard_of(account_id)
+        async with self._router.write(shard) as conn:
+            old, old_version = await _locked_edge(conn, follows, account_id, target_id)
+            if expect is not None and old not in set(expect):
+                return False
+            # Versions must grow per edge even when another machine's clock lags ours.
+            await upsert(conn, follows, {"account_id": account_id, "target_id": target_id},
+                         {"state": state, "version": max(version, old_version + 1)})
+            await _bump(conn, account_id, "following_count", old, state)
+            await add_event(conn, shard, payload("follow_changed", account_id=account_id,
+                                                 target_id=target_id), self._signal)
+        return True
+
+    async def sync_follow(self, account_id: int, target_id: int) -> None:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            state, version = await _edge(conn, follows, account_id, target_id)
+        await self._mirror(followers, target_id, account_id, state, version,
+                           counter="followers_count")
+
+    async def set_block(self, account_id: int, target_id: int, state: BlockState,
+                        version: int) -> None:
+        shard = ids.shard_of(account_id)
+        async with self._router.write(shard) as conn:
+            _, old_version = await _locked_edge(conn, blocks, account_id, target_id)
+            await upsert(conn, blocks, {"account_id": account_id, "target_id": target_id},
+                         {"state": state, "version": max(version, old_version + 1)})
+            await add_event(conn, shard, payload("block_changed", account_id=account_id,
+                                                 target_id=target_id), self._signal)
+
+    async def sync_block(self, account_id: int, target_id: int) -> None:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            state, version = await _edge(conn, blocks, account_id, target_id)
+        await self._mirror(blocked_by, target_id, account_id, state, version, counter=None)
+
+    async def _mirror(self, table: Table, owner: int, other: int, state: str, version: int,
+                      *, counter: str | None) -> None:
+        if version == 0:
+            return
+        owner_name, other_name = (c.name for c in table.primary_key.columns)
+        async with self._router.write(ids.shard_of(owner)) as conn:
+            old, old_version = await _locked_edge(conn, table, owner, other)
+            if old_version >= version:
+                return  # a newer change already reached the mirror
+            await upsert(conn, table, {owner_name: owner, other_name: other},
+                         {"state": state, "version": version})
+            if counter:
+                await _bump(conn, owner, counter, old, state)
+
+    async def relationships(self, account_id: int,
+                            target_ids: Iterable[int]) -> dict[int, Relationship]:
+        targets = list(set(target_ids))
+        facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            for row in await conn.execute(select(follows.c.target_id, follows.c.state).where(
+                    follows.c.account_id == account_id, follows.c.target_id.in_(targets))):
+                facts[row.target_id] |= {"following": row.state == ACCEPTED,
+                                         "requested": row.state == "requested"}
+            for row in await conn.execute(select(followers.c.account_id, followers.c.state).where(
+                    followers.c.target_id == account_id, followers.c.account_id.in_(targets))):
+                facts[row.account_id] |= {"followed_by": row.state == ACCEPTED,
+                                          "requested_by": row.state == "requested"}
+            for row in await conn.execute(select(blocks.c.target_id).where(
+                    blocks.c.account_id == account_id, blocks.c.target_id.in_(targets),
+                    blocks.c.state == "active")):
+                facts[row.target_id]["blocking"] = True
+            for row in await conn.execute(select(blocked_by.c.account_id).where(
+                    blocked_by.c.target_id == account_id, blocked_by.c.account_id.in_(targets),
+                    blocked_by.c.state == "active")):
+                facts[row.account_id]["blocked_by"] = True
+        return {target: Relationship(target_id=target, **fact) for target, fact in facts.items()}
+
+    async def following(self, account_id: int, page: Page) -> list[Edge]:
+        query = select(follows.c.target_id, follows.c.version).where(
+            follows.c.account_id == account_id, follows.c.state == ACCEPTED)
+        return await self._page(account_id, query, follows.c.version, page)
+
+    async def followers(self, target_id: int, page: Page, *,
+                        state: FollowState = "accepted") -> list[Edge]:
+        query = select(followers.c.account_id, followers.c.version).where(
+            followers.c.target_id == target_id, followers.c.state == state)
+        return await self._page(target_id, query, followers.c.version, page)
+
+    async def _page(self, owner: int, query: Any, column: Any, page: Page) -> list[Edge]:
+        query, reverse = paged(query, column, page)
+        async with self._router.read(ids.shard_of(owner)) as conn:
+            rows = (await conn.execute(query)).all()
+        edges = [Edge(account_id=row[0], cursor=row[1]) for row in rows]
+        return edges[::-1] if reverse else edges
+
+    async def follower_ids(self, target_id: int) -> list[int]:
+        async with self._router.read(ids.shard_of(target_id)) as conn:
+            return list((await conn.execute(select(followers.c.account_id).where(
+                followers.c.target_id == target_id, followers.c.state == ACCEPTED))).scalars())
+
+    async def followee_ids(self, account_id: int) -> list[int]:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            return list((await conn.execute(select(follows.c.target_id).where(
+                follows.c.account_id == account_id, follows.c.state == ACCEPTED))).scalars())

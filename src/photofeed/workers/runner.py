@@ -1,0 +1,100 @@
+"""The outbox consumer: at-least-once delivery of events to idempotent handlers."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from datetime import timedelta
+from typing import Any
+
+from photofeed.domain.events import Event
+from photofeed.ports.outbox import Outbox
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class OutboxWorker:
+    """Claims due events on every partition and runs their handlers.
+
+    A claim is a lease: if this process dies mid-batch, the lease runs out and another
+    worker takes the same events again, which is why every handler must be idempotent.
+    """
+
+    def __init__(self, outbox: Outbox, handlers: Mapping[str, Handler], *,
+                 batch: int = 100, lease: timedelta = timedelta(seconds=60),
+                 max_attempts: int = 12, poll_seconds: float = 1.0) -> None:
+        self._outbox = outbox
+        self._handlers = handlers
+        self._batch = batch
+        self._lease = lease
+        self._max_attempts = max_attempts
+        self._poll = poll_seconds
+        self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+    async def run_once(self) -> int:
+        """Handle what is due now on every partition; the number of events handled."""
+        handled = 0
+        for partition in range(self._outbox.partitions):
+            while events := await self._outbox.claim(partition, owner=self.owner,
+                                                     limit=self._batch, lease=self._lease):
+                handled += await self._handle_batch(partition, events)
+                if len(events) < self._batch:
+                    break
+        return handled
+
+    async def run_until_idle(self, *, max_rounds: int = 100) -> int:
+        """Handle events until none are due, including ones handlers queued; for tests/CLI."""
+        total = 0
+        for _ in range(max_rounds):
+            handled = await self.run_once()
+            total += handled
+            if handled == 0:
+                return total
+        return total
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            try:
+                handled = await self.run_once()
+            except Exception:
+                log.exception("outbox worker round failed; retrying")
+                handled = 0
+            if handled == 0:
+                await self._idle(stop)
+
+    async def _idle(self, stop: asyncio.Event) -> None:
+        """Sleep until new events, the poll interval, or a stop request, whichever is first."""
+        waiters = {asyncio.ensure_future(self._outbox.wait(self._poll)),
+                   asyncio.ensure_future(stop.wait())}
+        await asyncio.wait(waiters, return_when=asyncio.FIRST_COMPLETED)
+        for waiter in waiters:
+            waiter.cancel()
+
+    async def _handle_batch(self, partition: int, events: list[Event]) -> int:
+        done: list[int] = []
+        for event in events:
+            handler = self._handlers.get(event.kind)
+            try:
+                if handler is None:
+                    raise LookupError(f"no handler for {event.kind!r}")
+                await handler(event.payload)
+            except Exception as exc:
+                give_up = handler is None or event.attempts + 1 >= self._max_attempts
+                log.warning("event %s (%s) failed, attempt %d%s: %r", event.id, event.kind,
+                            event.attempts + 1, "; parked" if give_up else "", exc)
+                await self._outbox.retry(partition, event, error=repr(exc),
+                                         delay=_backoff(event.attempts), give_up=give_up)
+            else:
+                done.append(event.id)
+        await self._outbox.complete(partition, done)
+        return len(events)
+
+
+def _backoff(attempts: int) -> timedelta:
+    return timedelta(seconds=min(2 ** attempts, 600))

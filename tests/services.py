@@ -1,0 +1,76 @@
+"""Real PostgreSQL and Redis for tests: a fresh database or key prefix each, removed after.
+
+On a laptop without the servers those tests skip and say what to start; in CI
+(PHOTOFEED_REQUIRE_SERVICES=1, set by .ci/run) a missing server fails them instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import asyncpg
+import pytest
+import redis
+
+POSTGRES_ADMIN_URL = os.environ.get("PHOTOFEED_TEST_POSTGRES",
+                                    "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("PHOTOFEED_TEST_REDIS", "redis://127.0.0.1:6379/0")
+REQUIRED = os.environ.get("PHOTOFEED_REQUIRE_SERVICES") == "1"
+
+START_POSTGRES = ("start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set "
+                  "PHOTOFEED_TEST_POSTGRES")
+START_REDIS = "start Redis on 127.0.0.1:6379 or set PHOTOFEED_TEST_REDIS"
+
+
+def unavailable(what: str, hint: str, error: BaseException) -> None:
+    message = f"{what} is not reachable ({type(error).__name__}: {error}); {hint}"
+    if REQUIRED:
+        pytest.fail(message, pytrace=False)
+    pytest.skip(message)
+
+
+async def _admin(sql: str) -> None:
+    conn = await asyncpg.connect(POSTGRES_ADMIN_URL, timeout=5)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+@contextmanager
+def postgres_databases(count: int = 1) -> Iterator[list[str]]:
+    """`count` new, empty databases; dropped afterwards even if the test failed."""
+    names = [f"photofeed_test_{uuid.uuid4().hex[:12]}" for _ in range(count)]
+    try:
+        for name in names:
+            asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+    except (OSError, asyncpg.PostgresError) as error:
+        unavailable("PostgreSQL", START_POSTGRES, error)
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+    try:
+        yield [f"{base}/{name}" for name in names]
+    finally:
+        for name in names:
+            asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+
+@contextmanager
+def redis_prefix() -> Iterator[tuple[str, str]]:
+    """A Redis URL and a key prefix of our own; every key under it is deleted afterwards."""
+    client = redis.Redis.from_url(REDIS_URL, socket_timeout=5)
+    try:
+        client.ping()
+    except redis.RedisError as error:
+        unavailable("Redis", START_REDIS, error)
+    prefix = f"photofeed-test-{uuid.uuid4().hex[:12]}"
+    try:
+        yield REDIS_URL, prefix
+    finally:
+        keys = list(client.scan_iter(match=f"{prefix}*", count=1000))
+        if keys:
+            client.delete(*keys)
+        client.close()
