@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
-from photofeed.api.routes import accounts, apps, graph, health, instance, oauth
+from photofeed.api.routes import accounts, apps, graph, health, instance, oauth, statuses
 from photofeed.config import Settings
 from photofeed.web import authorize
 from photofeed.workers.runner import OutboxWorker
@@ -44,7 +44,7 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     errors.install(app)
     # graph before accounts: /accounts/relationships must win over /accounts/{id}.
-    for module in (instance, apps, oauth, graph, accounts, health):
+    for module in (instance, apps, oauth, graph, accounts, statuses, health):
         app.include_router(module.router)
     app.include_router(authorize.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -16,9 +16,11 @@ from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_leases import SqlSlotLease
+from photofeed.adapters.sql.media import SqlMediaStore
 from photofeed.adapters.sql.migrate import migrate_all
 from photofeed.adapters.sql.oauth import SqlOAuthStore
 from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
+from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.config import Settings
 from photofeed.ports.outbox import Outbox
@@ -26,7 +28,9 @@ from photofeed.ports.ratelimit import RateLimiter
 from photofeed.services.accounts import AccountService
 from photofeed.services.graph import GraphService
 from photofeed.services.oauth import OAuthService
+from photofeed.services.posts import PostService
 from photofeed.services.throttle import Throttle, ThrottleLimits
+from photofeed.services.viewing import Viewing
 
 log = logging.getLogger(__name__)
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -44,6 +48,7 @@ class Container:
     oauth: OAuthService
     throttle: Throttle
     graph: GraphService
+    posts: PostService
     outbox: Outbox
     handlers: dict[str, EventHandler]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -86,15 +91,21 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         signin_per_account=settings.signin_limit_per_account,
         registration_per_ip=settings.registration_limit_per_ip))
     signal = OutboxSignal()
-    graph = GraphService(store=SqlGraphStore(router, signal), accounts=account_store,
-                         id_source=id_source)
+    graph_store = SqlGraphStore(router, signal)
+    graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source)
+    post_store = SqlPostStore(router, signal)
+    viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store)
+    posts = PostService(store=post_store, media=SqlMediaStore(router), accounts=account_store,
+                        viewing=viewing, id_source=id_source)
     handlers: dict[str, EventHandler] = {
         "follow_changed": graph.on_follow_changed,
         "block_changed": graph.on_block_changed,
+        "post_created": posts.on_post_created,
+        "post_deleted": posts.on_post_deleted,
     }
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
-                          outbox=SqlOutbox(router, signal), handlers=handlers)
+                          posts=posts, outbox=SqlOutbox(router, signal), handlers=handlers)
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container
 

@@ -168,3 +168,81 @@ blocked_by = Table(
     Column("state", String(10), nullable=False),
     Column("version", BigInteger, nullable=False),
 )
+
+# A post lives on the shard inside its ID; a comment is minted on its post's shard, so a
+# whole thread, its likes and its counters share one database.
+posts = Table(
+    "posts",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("title", String(200), nullable=False),
+    Column("caption", Text, nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("sensitive", Boolean, nullable=False),
+    Column("spoiler_text", String(500), nullable=False),
+    Column("language", String(16)),
+    Column("in_reply_to_id", BigInteger),
+    Column("in_reply_to_account_id", BigInteger),
+    Column("root_id", BigInteger, nullable=False),
+    Column("media_json", Text, nullable=False),
+    Column("mentions_json", Text, nullable=False),
+    Column("tags_json", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+    Column("edited_at", UtcDateTime),
+    Column("favourites_count", Integer, nullable=False, server_default="0"),
+    Column("replies_count", Integer, nullable=False, server_default="0"),
+)
+Index("ix_posts_root", posts.c.root_id, posts.c.id)
+
+post_tags = Table(
+    "post_tags",
+    metadata,
+    Column("tag", String(100), primary_key=True),
+    Column("post_id", BigInteger, primary_key=True, autoincrement=False),
+)
+
+favourites = Table(
+    "favourites",
+    metadata,
+    Column("post_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("cursor", BigInteger, nullable=False),
+)
+Index("ix_favourites_list", favourites.c.post_id, favourites.c.cursor)
+Index("ix_favourites_account", favourites.c.account_id, favourites.c.post_id)
+
+# Each author's posts, on the author's shard: the profile grid without asking every shard.
+account_posts = Table(
+    "account_posts",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("post_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("is_reply", Boolean, nullable=False),
+    Column("has_media", Boolean, nullable=False),
+    Column("visibility", String(10), nullable=False),
+    Column("pinned", Boolean, nullable=False, server_default="0"),
+)
+
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("key", String(200), primary_key=True),
+    Column("post_id", BigInteger, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
+# Uploads. A media row lives on the shard inside its own ID; once posted, a snapshot of it
+# is copied into the post row so reading a post needs no second lookup.
+media = Table(
+    "media",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=False),
+    Column("account_id", BigInteger, nullable=False),
+    Column("post_id", BigInteger),
+    Column("status", String(12), nullable=False),
+    Column("body_json", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+Index("ix_media_unattached", media.c.post_id, media.c.created_at)

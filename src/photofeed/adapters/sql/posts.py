@@ -1,0 +1,216 @@
+"""PostStore on the SQL shards."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photofeed import ids
+from photofeed.adapters.sql import codec
+from photofeed.adapters.sql.outbox import OutboxSignal, add_event
+from photofeed.adapters.sql.queries import paged
+from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.schema import (
+    account_posts,
+    accounts,
+    favourites,
+    idempotency_keys,
+    post_tags,
+    posts,
+)
+from photofeed.domain.events import payload
+from photofeed.domain.graph import Edge, Page
+from photofeed.domain.posts import Post, ProfileFilter
+
+
+def _post(row: RowMapping) -> Post:
+    return Post(
+        id=row["id"], account_id=row["account_id"], title=row["title"], caption=row["caption"],
+        visibility=row["visibility"], sensitive=row["sensitive"],
+        spoiler_text=row["spoiler_text"], language=row["language"],
+        in_reply_to_id=row["in_reply_to_id"],
+        in_reply_to_account_id=row["in_reply_to_account_id"], root_id=row["root_id"],
+        media=codec.media_list_from_json(row["media_json"]),
+        mentions=codec.mentions_from_json(row["mentions_json"]),
+        tags=tuple(json.loads(row["tags_json"])), created_at=row["created_at"],
+        edited_at=row["edited_at"], favourites_count=row["favourites_count"],
+        replies_count=row["replies_count"])
+
+
+def _row(post: Post) -> dict[str, Any]:
+    return {
+        "id": post.id, "account_id": post.account_id, "title": post.title,
+        "caption": post.caption, "visibility": post.visibility, "sensitive": post.sensitive,
+        "spoiler_text": post.spoiler_text, "language": post.language,
+        "in_reply_to_id": post.in_reply_to_id,
+        "in_reply_to_account_id": post.in_reply_to_account_id, "root_id": post.root_id,
+        "media_json": codec.media_list_to_json(post.media),
+        "mentions_json": codec.mentions_to_json(post.mentions),
+        "tags_json": json.dumps(list(post.tags)), "created_at": post.created_at,
+        "edited_at": post.edited_at, "favourites_count": 0, "replies_count": 0,
+    }
+
+
+async def _bump_replies(conn: AsyncConnection, post: Post, delta: int) -> None:
+    if post.in_reply_to_id is not None:
+        await conn.execute(update(posts).where(posts.c.id == post.in_reply_to_id)
+                           .values(replies_count=posts.c.replies_count + delta))
+
+
+class SqlPostStore:
+    def __init__(self, router: ShardRouter, signal: OutboxSignal) -> None:
+        self._router = router
+        self._signal = signal
+
+    async def add(self, post: Post) -> None:
+        shard = ids.shard_of(post.id)
+        async with self._router.write(shard) as conn:
+            await conn.execute(insert(posts).values(**_row(post)))
+            if post.tags:
+                await conn.execute(insert(post_tags), [{"tag": t, "post_id": post.id}
+                                                       for t in post.tags])
+            await _bump_replies(conn, post, +1)
+            await add_event(conn, shard, payload("post_created", post_id=post.id,
+                                                 account_id=post.account_id), self._signal)
+
+    async def index_for_author(self, post_id: int) -> None:
+        post = await self.get(post_id)
+        if post is None:
+            return
+        async with self._router.write(ids.shard_of(post.account_id)) as conn:
+            try:
+                async with conn.begin_nested():
+                    await conn.execute(insert(account_posts).values(
+                        account_id=post.account_id, post_id=post.id, is_reply=post.is_reply,
+                        has_media=bool(post.media), visibility=post.visibility))
+            except IntegrityError:
+                return  # indexed already; counters moved then
+            await conn.execute(update(accounts).where(accounts.c.id == post.account_id).values(
+                statuses_count=accounts.c.statuses_count + 1,
+                last_status_at=func.coalesce(accounts.c.last_status_at, post.created_at)))
+            await conn.execute(update(accounts).where(
+                accounts.c.id == post.account_id, accounts.c.last_status_at < post.created_at
+            ).values(last_status_at=post.created_at))
+
+    async def get(self, post_id: int) -> Post | None:
+        async with self._router.read(ids.shard_of(post_id)) as conn:
+            row = (await conn.execute(select(posts).where(posts.c.id == post_id))
+                   ).mappings().first()
+        return _post(row) if row else None
+
+    async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
+        groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
+
+        async def fetch(conn: AsyncConnection, index: int) -> list[Post]:
+            rows = await conn.execute(select(posts).where(posts.c.id.in_(groups[index])))
+            return [_post(row) for row in rows.mappings()]
+
+        found = await self._router.gather_engines(groups, fetch)
+        return {post.id: post for batch in found for post in batch}
+
+    async def delete(self, post: Post) -> list[Post]:
+        shard = ids.shard_of(post.id)
+        async with self._router.write(shard) as conn:
+            query = select(posts).where(posts.c.id == post.id)
+            if post.root_id == post.id:
+                query = select(posts).where(posts.c.root_id == post.id)
+            doomed = [_post(row) for row in (await conn.execute(query)).mappings()]
+            doomed_ids = [p.id for p in doomed]
+            for table, column in ((posts, posts.c.id), (post_tags, post_tags.c.post_id),
+                                  (favourites, favourites.c.post_id)):
+                await conn.execute(delete(table).where(column.in_(doomed_ids)))
+            if post.root_id != post.id and doomed:
+                await _bump_replies(conn, post, -1)
+            for gone in doomed:
+                await add_event(conn, shard, payload("post_deleted", post_id=gone.id,
+                                                     account_id=gone.account_id), self._signal)
+        return doomed
+
+    async def unindex_for_author(self, account_id: int, post_id: int) -> None:
+        async with self._router.write(ids.shard_of(account_id)) as conn:
+            removed = await conn.execute(delete(account_posts).where(
+                account_posts.c.account_id == account_id, account_posts.c.post_id == post_id))
+            if removed.rowcount:
+                await conn.execute(update(accounts).where(accounts.c.id == account_id).values(
+                    statuses_count=accounts.c.statuses_count - 1))
+
+    async def set_favourite(self, post_id: int, account_id: int, on: bool,
+                            cursor: int) -> None:
+        async with self._router.write(ids.shard_of(post_id)) as conn:
+            if on:
+                try:
+                    async with conn.begin_nested():
+                        await conn.execute(insert(favourites).values(
+                            post_id=post_id, account_id=account_id, cursor=cursor))
+                except IntegrityError:
+                    return
+                delta = 1
+            else:
+                result = await conn.execute(delete(favourites).where(
+                    favourites.c.post_id == post_id, favourites.c.account_id == account_id))
+                if not result.rowcount:
+                    return
+                delta = -1
+            await conn.execute(update(posts).where(posts.c.id == post_id).values(
+                favourites_count=posts.c.favourites_count + delta))
+
+    async def favourited_by(self, post_id: int, page: Page) -> list[Edge]:
+        query, reverse = paged(select(favourites.c.account_id, favourites.c.cursor).where(
+            favourites.c.post_id == post_id), favourites.c.cursor, page)
+        async with self._router.read(ids.shard_of(post_id)) as conn:
+            edges = [Edge(account_id=r[0], cursor=r[1]) for r in await conn.execute(query)]
+        return edges[::-1] if reverse else edges
+
+    async def favourited(self, account_id: int, post_ids: Iterable[int]) -> set[int]:
+        groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
+
+        async def fetch(conn: AsyncConnection, index: int) -> list[int]:
+            return list((await conn.execute(select(favourites.c.post_id).where(
+                favourites.c.account_id == account_id,
+                favourites.c.post_id.in_(groups[index])))).scalars())
+
+        return {pid for batch in await self._router.gather_engines(groups, fetch)
+                for pid in batch}
+
+    async def thread(self, root_id: int) -> list[Post]:
+        async with self._router.read(ids.shard_of(root_id)) as conn:
+            rows = await conn.execute(select(posts).where(posts.c.root_id == root_id)
+                                      .order_by(posts.c.id))
+            return [_post(row) for row in rows.mappings()]
+
+    async def by_author(self, account_id: int, only: ProfileFilter, page: Page) -> list[int]:
+        query = select(account_posts.c.post_id).where(account_posts.c.account_id == account_id)
+        if only.only_media:
+            query = query.where(account_posts.c.has_media.is_(True))
+        if only.exclude_replies:
+            query = query.where(account_posts.c.is_reply.is_(False))
+        if only.pinned:
+            query = query.where(account_posts.c.pinned.is_(True))
+        query, reverse = paged(query, account_posts.c.post_id, page)
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            found = list((await conn.execute(query)).scalars())
+        return found[::-1] if reverse else found
+
+    async def claim_idempotency(self, account_id: int, key: str, post_id: int) -> int | None:
+        try:
+            async with self._router.write(ids.shard_of(account_id)) as conn:
+                await conn.execute(insert(idempotency_keys).values(
+                    account_id=account_id, key=key, post_id=post_id, created_at=datetime.now(UTC)))
+            return None
+        except IntegrityError:
+            async with self._router.read(ids.shard_of(account_id)) as conn:
+                return (await conn.execute(select(idempotency_keys.c.post_id).where(
+                    idempotency_keys.c.account_id == account_id,
+                    idempotency_keys.c.key == key))).scalar()
+
+    async def release_idempotency(self, account_id: int, key: str) -> None:
+        async with self._router.write(ids.shard_of(account_id)) as conn:
+            await conn.execute(delete(idempotency_keys).where(
+                idempotency_keys.c.account_id == account_id, idempotency_keys.c.key == key))

@@ -1,0 +1,82 @@
+"""JSON shapes of Status and MediaAttachment, following Mastodon's entities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from photofeed.api.entities import account_json, iso, media_url
+from photofeed.domain import text
+from photofeed.domain.media import MediaAttachment
+from photofeed.domain.posts import PostView
+
+
+def media_json(item: MediaAttachment, base_url: str) -> dict[str, Any]:
+    variants = item.variants
+    shown = variants.get("large") or variants.get("original")
+    preview = variants.get("small") or variants.get("poster") or shown
+    meta: dict[str, Any] = {}
+    for name, label in (("original", "original"), ("small", "small")):
+        variant = variants.get(name) or (preview if name == "small" else None)
+        if variant is not None:
+            meta[label] = {"width": variant.width, "height": variant.height,
+                           "size": f"{variant.width}x{variant.height}",
+                           "aspect": round(variant.width / max(variant.height, 1), 6)}
+    if item.duration is not None and "original" in meta:
+        meta["original"] |= {"duration": item.duration, "frame_rate": f"{item.fps or 0:g}/1"}
+    if item.focus is not None:
+        meta["focus"] = {"x": item.focus[0], "y": item.focus[1]}
+    ready = item.ready and shown is not None
+    return {
+        "id": str(item.id),
+        "type": item.type,
+        "url": media_url(base_url, shown.key) if ready and shown else None,
+        "preview_url": media_url(base_url, preview.key) if ready and preview else None,
+        "remote_url": None,
+        "meta": meta,
+        "description": item.description or None,
+        "blurhash": item.blurhash,
+    }
+
+
+def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[str, Any]:
+    post, author = view.post, view.author
+    url = f"{base_url}/@{author.username}/{post.id}"
+    known = {m.username.lower(): f"{base_url}/@{m.username}" for m in post.mentions}
+    body: dict[str, Any] = {
+        "id": str(post.id),
+        "uri": url,
+        "url": url,
+        "created_at": iso(post.created_at),
+        "edited_at": iso(post.edited_at) if post.edited_at else None,
+        "account": account_json(author, base_url),
+        "title": post.title,
+        "content": text.caption_html(post.caption, base_url, known),
+        "visibility": post.visibility,
+        "sensitive": post.sensitive,
+        "spoiler_text": post.spoiler_text,
+        "language": post.language,
+        "media_attachments": [media_json(m, base_url) for m in post.media],
+        "application": None,
+        "mentions": [{"id": str(m.account_id), "username": m.username, "acct": m.username,
+                      "url": f"{base_url}/@{m.username}"} for m in post.mentions],
+        "tags": [{"name": tag, "url": f"{base_url}/tags/{tag}"} for tag in post.tags],
+        "emojis": [],
+        "reblogs_count": 0,
+        "favourites_count": post.favourites_count,
+        "replies_count": post.replies_count,
+        "in_reply_to_id": str(post.in_reply_to_id) if post.in_reply_to_id else None,
+        "in_reply_to_account_id": str(post.in_reply_to_account_id)
+        if post.in_reply_to_account_id else None,
+        "reblog": None,
+        "poll": None,
+        "card": None,
+        "favourited": view.favourited,
+        "reblogged": False,
+        "muted": False,
+        "bookmarked": False,
+        "pinned": False,
+        "filtered": [],
+    }
+    if source:
+        body["text"] = post.caption
+    return body
