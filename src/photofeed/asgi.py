@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,7 +14,17 @@ from fastapi.staticfiles import StaticFiles
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
-from photofeed.api.routes import accounts, apps, graph, health, instance, oauth, statuses
+from photofeed.api.routes import (
+    accounts,
+    apps,
+    graph,
+    health,
+    instance,
+    oauth,
+    statuses,
+    streaming,
+    timelines,
+)
 from photofeed.config import Settings
 from photofeed.web import authorize
 from photofeed.workers.runner import OutboxWorker
@@ -31,7 +42,8 @@ def create_app(settings: Settings) -> FastAPI:
         stop = asyncio.Event()
         workers = []
         if settings.inprocess_workers:
-            worker = OutboxWorker(container.outbox, container.handlers)
+            worker = OutboxWorker(container.outbox, container.handlers,
+                                  lease=timedelta(seconds=settings.outbox_lease_seconds))
             workers.append(asyncio.create_task(worker.run_forever(stop)))
         try:
             yield
@@ -44,7 +56,8 @@ def create_app(settings: Settings) -> FastAPI:
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     errors.install(app)
     # graph before accounts: /accounts/relationships must win over /accounts/{id}.
-    for module in (instance, apps, oauth, graph, accounts, statuses, health):
+    for module in (instance, apps, oauth, graph, accounts, statuses, timelines, streaming,
+                   health):
         app.include_router(module.router)
     app.include_router(authorize.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -11,9 +11,12 @@ from datetime import timedelta
 from typing import Any
 
 from photofeed import ids
+from photofeed.adapters.events import InProcessEventBus
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
 from photofeed.adapters.sql.accounts import SqlAccountStore
+from photofeed.adapters.sql.affinity import SqlAffinityStore
+from photofeed.adapters.sql.feeds import SqlFeedStore
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_leases import SqlSlotLease
 from photofeed.adapters.sql.media import SqlMediaStore
@@ -23,9 +26,13 @@ from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.config import Settings
+from photofeed.domain.feed import FanoutPolicy
+from photofeed.ports.events import EventBus
 from photofeed.ports.outbox import Outbox
 from photofeed.ports.ratelimit import RateLimiter
 from photofeed.services.accounts import AccountService
+from photofeed.services.feed_read import Timelines
+from photofeed.services.feed_write import FanOut
 from photofeed.services.graph import GraphService
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
@@ -49,8 +56,11 @@ class Container:
     throttle: Throttle
     graph: GraphService
     posts: PostService
+    fanout: FanOut
+    timelines: Timelines
+    events: EventBus
     outbox: Outbox
-    handlers: dict[str, EventHandler]
+    handlers: dict[str, list[EventHandler]]
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -95,17 +105,28 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source)
     post_store = SqlPostStore(router, signal)
     viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store)
+    affinity = SqlAffinityStore(router)
     posts = PostService(store=post_store, media=SqlMediaStore(router), accounts=account_store,
-                        viewing=viewing, id_source=id_source)
-    handlers: dict[str, EventHandler] = {
-        "follow_changed": graph.on_follow_changed,
-        "block_changed": graph.on_block_changed,
-        "post_created": posts.on_post_created,
-        "post_deleted": posts.on_post_deleted,
+                        viewing=viewing, affinity=affinity, id_source=id_source)
+    policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
+                          inactive_days=settings.inactive_days, cap=settings.feed_cap)
+    feeds = SqlFeedStore(router, cap=settings.feed_cap)
+    events = InProcessEventBus()
+    fanout = FanOut(feeds=feeds, posts=post_store, accounts=account_store, graph=graph_store,
+                    events=events, policy=policy)
+    timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
+                          graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
+                          policy=policy)
+    handlers: dict[str, list[EventHandler]] = {
+        "follow_changed": [graph.on_follow_changed, fanout.on_follow_changed],
+        "block_changed": [graph.on_block_changed, fanout.on_block_changed],
+        "post_created": [posts.on_post_created, fanout.on_post_created],
+        "post_deleted": [posts.on_post_deleted, fanout.on_post_deleted],
     }
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
-                          posts=posts, outbox=SqlOutbox(router, signal), handlers=handlers)
+                          posts=posts, fanout=fanout, timelines=timelines, events=events,
+                          outbox=SqlOutbox(router, signal), handlers=handlers)
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container
 

@@ -38,6 +38,13 @@ class Settings(BaseSettings):
     # Run the outbox workers inside each server process (the embedded default); at scale,
     # run `photofeed worker` processes instead and turn this off.
     inprocess_workers: bool = True
+    # How feeds are built: push (fan-out on write), pull (at read), or hybrid.
+    fanout: Literal["push", "pull", "hybrid"] = "hybrid"
+    celebrity_followers: int = Field(default=10_000, ge=1)
+    inactive_days: int = Field(default=30, ge=1)
+    feed_cap: int = Field(default=800, ge=20)
+    # A worker that dies holding events releases them after this long.
+    outbox_lease_seconds: float = Field(default=60.0, gt=0)
     # Argon2 parameters; the defaults follow the library's recommendation.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)

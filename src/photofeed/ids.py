@@ -1,7 +1,8 @@
 """64-bit time-ordered IDs that carry their logical shard.
 
 Layout, most significant first (Instagram's scheme):
-    41 bits  milliseconds since EPOCH_MS (about 69 years of room)
+    41 bits  milliseconds since EPOCH_MS; the top one stays 0 so IDs fit a signed BIGINT,
+             which leaves about 34 years of room (until 2059)
     13 bits  logical shard, 0..8191
     10 bits  sequence: 6 bits of the generator's leased slot, 4 bits of a per-millisecond counter
 
@@ -31,8 +32,9 @@ COUNTER_BITS = SEQUENCE_BITS - SLOT_BITS
 LOGICAL_SHARDS = 1 << SHARD_BITS
 SLOTS = 1 << SLOT_BITS
 COUNTER_LIMIT = 1 << COUNTER_BITS
-MAX_MS = (1 << TIME_BITS) - 1
 MAX_ID = (1 << 63) - 1  # IDs stay positive in a signed BIGINT column
+# The last millisecond whose IDs are still <= MAX_ID: the 41st time bit is the sign bit.
+MAX_MS = MAX_ID >> (SHARD_BITS + SEQUENCE_BITS)
 
 
 def compose(ms: int, shard: int, sequence: int) -> int:
@@ -89,7 +91,11 @@ def wall_clock_ms() -> int:
 
 
 class IdGenerator:
-    """Issues unique, strictly increasing IDs for one leased slot; safe across threads."""
+    """Issues unique IDs for one leased slot; safe across threads.
+
+    IDs on one shard strictly increase. Across shards they are ordered by millisecond only:
+    within one millisecond the shard bits, not the order of issue, decide.
+    """
 
     def __init__(self, slot: int, clock: Callable[[], int] = wall_clock_ms) -> None:
         if not 0 <= slot < SLOTS:

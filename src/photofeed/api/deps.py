@@ -53,6 +53,10 @@ def _bearer(request: Request) -> str | None:
     scheme, _, value = header.partition(" ")
     if scheme.lower() == "bearer" and value.strip():
         return value.strip()
+    # Browsers' EventSource cannot send headers, so the streaming API takes the token in
+    # the query string; nowhere else, since URLs end up in logs.
+    if request.url.path.startswith("/api/v1/streaming"):
+        return request.query_params.get("access_token") or None
     return None
 
 

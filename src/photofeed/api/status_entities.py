@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from photofeed.api.entities import account_json, iso, media_url
-from photofeed.domain import text
+from photofeed.domain import sharing, text
 from photofeed.domain.media import MediaAttachment
 from photofeed.domain.posts import PostView
+from photofeed.domain.visibility import listed_publicly
 
 
 def media_json(item: MediaAttachment, base_url: str) -> dict[str, Any]:
@@ -79,4 +80,14 @@ def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[
     }
     if source:
         body["text"] = post.caption
+    if listed_publicly(post, author):
+        # An extension, for clients that show share buttons; only public posts carry it.
+        body["share_links"] = share_links_json(view, base_url)
     return body
+
+
+def share_links_json(view: PostView, base_url: str) -> dict[str, str]:
+    found = sharing.cover(view.post)
+    image = media_url(base_url, found[1].key) if found else None
+    return sharing.share_links(f"{base_url}/@{view.author.username}/{view.post.id}",
+                               sharing.share_title(view.post, view.author), image)

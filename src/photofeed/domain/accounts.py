@@ -48,6 +48,7 @@ class Account:
     following_count: int = 0
     statuses_count: int = 0
     last_status_at: datetime | None = None
+    last_active_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -76,3 +76,14 @@ class PostView:
     post: Post
     author: Account
     favourited: bool = False
+
+
+def subtree(post_id: int, thread: list[Post]) -> list[Post]:
+    """The post and every reply below it, from a thread listed oldest first."""
+    kept: list[Post] = []
+    below = {post_id}
+    for post in thread:  # parents come before their replies
+        if post.id == post_id or post.in_reply_to_id in below:
+            kept.append(post)
+            below.add(post.id)
+    return kept

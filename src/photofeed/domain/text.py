@@ -7,22 +7,32 @@ from html import escape
 
 TITLE_MAX = 200
 CAPTION_MAX = 2200
-# A hashtag is letters, digits and underscores in any script, not all digits.
-_HASHTAG = re.compile(r"(?<![\w&])#(\w{1,100})", re.UNICODE)
-_MENTION = re.compile(r"(?<![\w@/])@([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?:@[\w.-]+)?")
-_URL = re.compile(r"https?://[^\s<>\"']{1,2000}")
-_TOKENS = re.compile(f"{_URL.pattern}|{_HASHTAG.pattern}|{_MENTION.pattern}", re.UNICODE)
+# One scanner finds URLs, hashtags and mentions together, so a "#fragment" or "?q=@name"
+# inside a URL is part of the link, never a tag or a mention.
+# A URL's last character is not sentence punctuation: "see https://x.example/a." links /a.
+_URL = r"https?://[^\s<>\"']{0,1999}[^\s<>\"'.,;:!?)\]]"
+# A hashtag is 1-100 letters, digits and underscores in any script, not all digits.
+_HASHTAG = r"(?<![\w&])#(?P<tag>\w{1,100})(?!\w)"
+# A mention may name a server (@ann@example.social); this server does not federate, so
+# such a mention never resolves to a local namesake.
+_MENTION = r"(?<![\w@/])@(?P<user>[A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)(?:@(?P<host>[\w.-]+))?"
+_TOKENS = re.compile(f"(?P<url>{_URL})|{_HASHTAG}|{_MENTION}", re.UNICODE)
 
 
 def hashtags(text: str) -> list[str]:
     """Distinct hashtags, lowercased, in order of first appearance."""
-    found = [m.group(1).lower() for m in _HASHTAG.finditer(text) if not m.group(1).isdigit()]
+    found = [m["tag"].lower() for m in _TOKENS.finditer(text)
+             if m["tag"] and not m["tag"].isdigit()]
     return list(dict.fromkeys(found))
 
 
 def mentions(text: str) -> list[str]:
-    """Distinct mentioned usernames, in order of first appearance."""
-    return list(dict.fromkeys(m.group(1) for m in _MENTION.finditer(text)))
+    """Distinct local usernames mentioned, as first written, in order of first appearance."""
+    first: dict[str, str] = {}
+    for match in _TOKENS.finditer(text):
+        if match["user"] and not match["host"]:
+            first.setdefault(match["user"].lower(), match["user"])
+    return list(first.values())
 
 
 def title_from(caption: str, title: str | None) -> str:
@@ -40,8 +50,7 @@ def caption_html(caption: str, base_url: str, known_mentions: dict[str, str]) ->
 
     `known_mentions` maps a lowercased username to its profile URL; unknown names stay text.
     """
-    if not caption:
-        return ""
+    caption = caption.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = [p for p in re.split(r"\n\s*\n", caption) if p.strip()]
     return "".join(f"<p>{_linkify(p, base_url, known_mentions)}</p>" for p in paragraphs)
 
@@ -51,25 +60,22 @@ def _linkify(text: str, base_url: str, known: dict[str, str]) -> str:
     position = 0
     for match in _TOKENS.finditer(text):
         out.append(escape(text[position:match.start()]))
-        token = match.group(0)
-        out.append(_link(token, base_url, known))
+        out.append(_link(match, base_url, known))
         position = match.end()
     out.append(escape(text[position:]))
     return "".join(out).replace("\n", "<br>")
 
 
-def _link(token: str, base_url: str, known: dict[str, str]) -> str:
-    if token.startswith("#") and not token[1:].isdigit():
-        tag = escape(token[1:])
-        return (f'<a href="{base_url}/tags/{tag.lower()}" class="mention hashtag" '
+def _link(match: re.Match[str], base_url: str, known: dict[str, str]) -> str:
+    if match["url"]:
+        url = escape(match["url"])
+        return f'<a href="{url}" rel="nofollow noopener noreferrer" target="_blank">{url}</a>'
+    if match["tag"] and not match["tag"].isdigit():
+        tag = escape(match["tag"])
+        return (f'<a href="{escape(base_url)}/tags/{tag.lower()}" class="mention hashtag" '
                 f'rel="tag">#<span>{tag}</span></a>')
-    if token.startswith("@"):
-        username = token[1:].split("@", 1)[0]
-        url = known.get(username.lower())
-        if url is None:
-            return escape(token)
-        return (f'<span class="h-card"><a href="{escape(url)}" class="u-url mention">'
-                f"@<span>{escape(username)}</span></a></span>")
-    if token.startswith("#"):
-        return escape(token)
-    return f'<a href="{escape(token)}" rel="nofollow noopener" target="_blank">{escape(token)}</a>'
+    url = known.get(match["user"].lower()) if match["user"] and not match["host"] else None
+    if url is None:
+        return escape(match[0])
+    return (f'<span class="h-card"><a href="{escape(url)}" class="u-url mention">'
+            f"@<span>{escape(match['user'])}</span></a></span>")

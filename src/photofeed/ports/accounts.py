@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Protocol
 
 from photofeed.domain.accounts import Account, ProfileChanges
@@ -31,6 +32,12 @@ class AccountStore(Protocol):
 
     async def find_by_email(self, email: str) -> Account | None:
         """The account registered with this e-mail address."""
+
+    async def active_since(self, account_ids: Iterable[int], since: datetime) -> set[int]:
+        """Which of these accounts read their feed after `since`."""
+
+    async def touch_active(self, account_id: int, at: datetime) -> None:
+        """Record that the account just read its feed."""
 
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
         """Apply profile changes; None when the account does not exist."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Protocol
 
+from photofeed.domain.feed import FeedEntry
 from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter
 
@@ -43,6 +44,12 @@ class PostStore(Protocol):
 
     async def by_author(self, account_id: int, only: ProfileFilter, page: Page) -> list[int]:
         """IDs of an author's posts, newest first, from the author's index."""
+
+    async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
+        """Feed-worthy posts (top-level, not direct) of these authors, newest first."""
+
+    async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
+        """IDs of public top-level posts (optionally with a hashtag), newest first."""
 
     async def claim_idempotency(self, account_id: int, key: str, post_id: int) -> int | None:
         """Reserve a client's Idempotency-Key for a post; the earlier post's ID if taken."""

@@ -69,10 +69,14 @@ class AccountService:
             raise NotFound("Record not found")
         return account
 
-    async def lookup(self, acct: str) -> Account:
-        """An account by `username` or `username@this-domain`."""
-        username = acct.strip().removeprefix("@").split("@", 1)[0]
-        account = await self._store.find_by_username(username) if username else None
+    async def lookup(self, acct: str, *, domain: str) -> Account:
+        """An account by `username` or `username@domain`, where domain is this server's."""
+        username, _, host = acct.strip().removeprefix("@").partition("@")
+        # Someone on another server is not our namesake; a name no account could have is
+        # not looked for at all.
+        if (host and host.lower() != domain.lower()) or rules.check_username(username):
+            raise NotFound("Record not found")
+        account = await self._store.find_by_username(username)
         if account is None:
             raise NotFound("Record not found")
         return account

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from photofeed import ids
@@ -24,6 +25,7 @@ from photofeed.services.clock import Clock, utc_now
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_REDIRECT_URIS = 10
+_CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_secret() makes
 
 
 class OAuthService:
@@ -53,7 +55,8 @@ class OAuthService:
 
     async def client(self, client_id: str, client_secret: str | None = None) -> Application:
         """The application, checking its secret when one is given."""
-        app = await self._store.get_app(client_id) if client_id else None
+        # Only ask the store about IDs shaped like ours: anything else (a NUL, say) is unknown.
+        app = await self._store.get_app(client_id) if _CLIENT_ID.fullmatch(client_id) else None
         if app is None or (client_secret is not None
                            and not secrets_match(client_secret, app.client_secret_hash)):
             raise OAuthError("invalid_client", "Client authentication failed due to unknown "
@@ -138,11 +141,12 @@ class OAuthService:
                      scopes: Scopes) -> IssuedToken:
         secret = new_secret()
         now = self._clock()
+        expires_at = now + self._token_ttl if self._token_ttl else None
         await self._store.add_token(AccessToken(
             token_hash=secret_hash(secret), client_id=app.client_id, account_id=account_id,
-            scopes=scopes, created_at=now,
-            expires_at=now + self._token_ttl if self._token_ttl else None, revoked_at=None))
-        return IssuedToken(access_token=secret, scopes=scopes, created_at=now)
+            scopes=scopes, created_at=now, expires_at=expires_at, revoked_at=None))
+        return IssuedToken(access_token=secret, scopes=scopes, created_at=now,
+                           expires_at=expires_at)
 
     @property
     def token_ttl(self) -> timedelta | None:

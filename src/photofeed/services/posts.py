@@ -11,8 +11,17 @@ from photofeed.domain.accounts import Account
 from photofeed.domain.errors import FieldError, NotFound, Unprocessable, ValidationFailed
 from photofeed.domain.graph import Page
 from photofeed.domain.media import MediaAttachment
-from photofeed.domain.posts import MAX_MEDIA, Mention, NewPost, Post, PostView, ProfileFilter
+from photofeed.domain.posts import (
+    MAX_MEDIA,
+    Mention,
+    NewPost,
+    Post,
+    PostView,
+    ProfileFilter,
+    subtree,
+)
 from photofeed.ports.accounts import AccountStore
+from photofeed.ports.affinity import AffinityStore
 from photofeed.ports.media import MediaStore
 from photofeed.ports.posts import PostStore
 from photofeed.services.clock import Clock, utc_now
@@ -23,11 +32,13 @@ MAX_MENTIONS = 20
 
 class PostService:
     def __init__(self, *, store: PostStore, media: MediaStore, accounts: AccountStore,
-                 viewing: Viewing, id_source: ids.IdGenerator, clock: Clock = utc_now) -> None:
+                 viewing: Viewing, affinity: AffinityStore, id_source: ids.IdGenerator,
+                 clock: Clock = utc_now) -> None:
         self._store = store
         self._media = media
         self._accounts = accounts
         self._viewing = viewing
+        self._affinity = affinity
         self._ids = id_source
         self._clock = clock
 
@@ -51,6 +62,8 @@ class PostService:
                 await self._store.release_idempotency(actor.id, idempotency_key[:200])
             raise
         await self._media.attach([m.id for m in post.media], post.id)
+        if parent is not None and parent.account_id != actor.id:
+            await self._affinity.bump(actor.id, parent.account_id, 2)
         # The outbox repeats this; doing it now lets the author see the post on their
         # profile at once.
         await self._store.index_for_author(post.id)
@@ -95,12 +108,13 @@ class PostService:
         return [found[m] for m in media_ids]
 
     async def _mentions(self, caption: str) -> tuple[Mention, ...]:
-        mentioned = []
+        mentioned: dict[int, Mention] = {}
         for username in text.mentions(caption)[:MAX_MENTIONS]:
             account = await self._accounts.find_by_username(username)
             if account is not None:
-                mentioned.append(Mention(account_id=account.id, username=account.username))
-        return tuple(mentioned)
+                mentioned.setdefault(account.id, Mention(account_id=account.id,
+                                                         username=account.username))
+        return tuple(mentioned.values())
 
     async def get(self, *, viewer: Account | None, post_id: int) -> PostView:
         view = await self._viewing.post(viewer.id if viewer else None, post_id)
@@ -108,14 +122,20 @@ class PostService:
             raise NotFound("Record not found")
         return view
 
+    async def visible(self, *, viewer: Account | None, post_id: int) -> PostView | None:
+        """The post if it exists and the viewer may see it, else None."""
+        return await self._viewing.post(viewer.id if viewer else None, post_id)
+
     async def delete(self, *, actor: Account, post_id: int) -> PostView:
         """Delete one's own post (and the comments under it)."""
-        view = await self.get(viewer=actor, post_id=post_id)
-        if view.post.account_id != actor.id:
+        # Not through Viewing: an author may delete a comment even after the thread it is
+        # in was hidden from them (say its post's author blocked them).
+        post = await self._store.get(post_id)
+        if post is None or post.account_id != actor.id:
             raise NotFound("Record not found")
-        for gone in await self._store.delete(view.post):
+        for gone in await self._store.delete(post):
             await self._store.unindex_for_author(gone.account_id, gone.id)
-        return view
+        return PostView(post=post, author=actor)
 
     async def context(self, *, viewer: Account | None,
                       post_id: int) -> tuple[list[PostView], list[PostView]]:
@@ -129,12 +149,14 @@ class PostService:
         while parent_id is not None and parent_id in by_id:
             ancestors.insert(0, by_id[parent_id])
             parent_id = by_id[parent_id].post.in_reply_to_id
-        below = _descendant_ids(post_id, [v.post for v in visible])
+        below = {p.id for p in subtree(post_id, [v.post for v in visible])} - {post_id}
         return ancestors, [v for v in visible if v.post.id in below]
 
     async def favourite(self, *, actor: Account, post_id: int, on: bool) -> PostView:
-        await self.get(viewer=actor, post_id=post_id)
+        view = await self.get(viewer=actor, post_id=post_id)
         await self._store.set_favourite(post_id, actor.id, on, self._ids.new_id())
+        if on and not view.favourited and view.author.id != actor.id:
+            await self._affinity.bump(actor.id, view.author.id, 1)
         return await self.get(viewer=actor, post_id=post_id)
 
     async def favourited_by(self, *, viewer: Account | None, post_id: int,
@@ -178,12 +200,3 @@ def _check_text(new: NewPost) -> None:
     if problems:
         raise ValidationFailed(problems)
 
-
-def _descendant_ids(post_id: int, thread: list[Post]) -> set[int]:
-    below: set[int] = set()
-    frontier = {post_id}
-    for post in thread:  # oldest first, so parents come before their replies
-        if post.in_reply_to_id in frontier:
-            below.add(post.id)
-            frontier.add(post.id)
-    return below

@@ -7,7 +7,7 @@ import logging
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ class OutboxWorker:
     worker takes the same events again, which is why every handler must be idempotent.
     """
 
-    def __init__(self, outbox: Outbox, handlers: Mapping[str, Handler], *,
+    def __init__(self, outbox: Outbox, handlers: Mapping[str, Sequence[Handler]], *,
                  batch: int = 100, lease: timedelta = timedelta(seconds=60),
                  max_attempts: int = 12, poll_seconds: float = 1.0) -> None:
         self._outbox = outbox
@@ -79,13 +79,15 @@ class OutboxWorker:
     async def _handle_batch(self, partition: int, events: list[Event]) -> int:
         done: list[int] = []
         for event in events:
-            handler = self._handlers.get(event.kind)
+            handlers = self._handlers.get(event.kind)
             try:
-                if handler is None:
+                if not handlers:
                     raise LookupError(f"no handler for {event.kind!r}")
-                await handler(event.payload)
+                # All of an event's handlers run again on a retry; each is idempotent.
+                for handler in handlers:
+                    await handler(event.payload)
             except Exception as exc:
-                give_up = handler is None or event.attempts + 1 >= self._max_attempts
+                give_up = not handlers or event.attempts + 1 >= self._max_attempts
                 log.warning("event %s (%s) failed, attempt %d%s: %r", event.id, event.kind,
                             event.attempts + 1, "; parked" if give_up else "", exc)
                 await self._outbox.retry(partition, event, error=repr(exc),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -98,6 +99,25 @@ class SqlAccountStore:
             account_id = (await conn.execute(select(account_emails.c.account_id).where(
                 account_emails.c.email_key == key))).scalar()
         return await self.get(account_id) if account_id is not None else None
+
+    async def active_since(self, account_ids: Iterable[int], since: datetime) -> set[int]:
+        groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
+
+        async def fetch(conn: AsyncConnection, index: int) -> list[int]:
+            found: list[int] = []
+            group = groups[index]
+            for start in range(0, len(group), 1000):
+                found += (await conn.execute(select(accounts.c.id).where(
+                    accounts.c.id.in_(group[start:start + 1000]),
+                    accounts.c.last_active_at >= since))).scalars()
+            return found
+
+        return {i for batch in await self._router.gather_engines(groups, fetch) for i in batch}
+
+    async def touch_active(self, account_id: int, at: datetime) -> None:
+        async with self._router.write(ids.shard_of(account_id)) as conn:
+            await conn.execute(update(accounts).where(accounts.c.id == account_id)
+                               .values(last_active_at=at))
 
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
         values: dict[str, Any] = {k: v for k, v in asdict(changes).items() if v is not None}

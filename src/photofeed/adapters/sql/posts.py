@@ -26,6 +26,7 @@ from photofeed.adapters.sql.schema import (
     posts,
 )
 from photofeed.domain.events import payload
+from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter
 
@@ -197,6 +198,37 @@ class SqlPostStore:
         async with self._router.read(ids.shard_of(account_id)) as conn:
             found = list((await conn.execute(query)).scalars())
         return found[::-1] if reverse else found
+
+    async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
+        groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
+
+        async def fetch(conn: AsyncConnection, index: int) -> list[FeedEntry]:
+            query, reverse = paged(
+                select(account_posts.c.post_id, account_posts.c.account_id).where(
+                    account_posts.c.account_id.in_(groups[index]),
+                    account_posts.c.is_reply.is_(False),
+                    account_posts.c.visibility != "direct"),
+                account_posts.c.post_id, page)
+            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
+            return found[::-1] if reverse else found
+
+        batches = await self._router.gather_engines(groups, fetch)
+        return merge(batches, limit=page.limit, oldest_side=page.min_id is not None)
+
+    async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
+        async def fetch(conn: AsyncConnection, _index: int) -> list[FeedEntry]:
+            query = select(posts.c.id, posts.c.account_id).where(
+                posts.c.visibility == "public", posts.c.in_reply_to_id.is_(None))
+            if tag is not None:
+                query = query.join(post_tags, post_tags.c.post_id == posts.c.id).where(
+                    post_tags.c.tag == tag)
+            query, reverse = paged(query, posts.c.id, page)
+            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
+            return found[::-1] if reverse else found
+
+        batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
+        merged = merge(batches, limit=page.limit, oldest_side=page.min_id is not None)
+        return [e.post_id for e in merged]
 
     async def claim_idempotency(self, account_id: int, key: str, post_id: int) -> int | None:
         try:

@@ -48,6 +48,8 @@ accounts = Table(
     Column("following_count", Integer, nullable=False, server_default="0"),
     Column("statuses_count", Integer, nullable=False, server_default="0"),
     Column("last_status_at", UtcDateTime),
+    # When the person last read their feed; hybrid fan-out skips the long inactive.
+    Column("last_active_at", UtcDateTime),
 )
 
 account_emails = Table(
@@ -246,3 +248,23 @@ media = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 Index("ix_media_unattached", media.c.post_id, media.c.created_at)
+
+# UserNewsFeed, the SQL adapter: post IDs pushed into each reader's feed, on the reader's
+# shard. IDs are time-ordered, so ordering by post_id is ordering by time.
+user_feed = Table(
+    "user_feed",
+    metadata,
+    Column("owner_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("post_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("author_id", BigInteger, nullable=False),
+)
+Index("ix_user_feed_author", user_feed.c.owner_id, user_feed.c.author_id)
+
+# How much a reader engages with an author (likes, comments), for the ranked feed.
+affinity = Table(
+    "affinity",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("author_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("score", Integer, nullable=False),
+)

@@ -1,0 +1,95 @@
+"""FeedStore as a SQL table on each reader's shard."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from photofeed import ids
+from photofeed.adapters.sql.queries import paged
+from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.schema import user_feed
+from photofeed.domain.feed import FeedEntry
+from photofeed.domain.graph import Page
+
+# Trimming a feed after every push would double the cost of fan-out; trimming now and then
+# keeps each feed within a few dozen entries of the cap at a fraction of the cost.
+TRIM_ODDS = 1 / 16
+
+
+class SqlFeedStore:
+    def __init__(self, router: ShardRouter, *, cap: int = 800) -> None:
+        self._router = router
+        self._cap = cap
+
+    async def push(self, owner_ids: Sequence[int], entries: Sequence[FeedEntry]) -> int:
+        rows = [{"owner_id": owner, "post_id": e.post_id, "author_id": e.author_id}
+                for owner in owner_ids for e in entries]
+        written = 0
+        for index, group in self._router.group_by_engine(
+                rows, lambda row: ids.shard_of(row["owner_id"])).items():
+            async with self._router.write_engine(index) as conn:
+                for start in range(0, len(group), 1000):
+                    chunk = group[start:start + 1000]
+                    await conn.execute(_insert_ignore(conn).values(chunk))
+                    written += len(chunk)
+                owners = {row["owner_id"] for row in group}
+                for owner in owners:
+                    if len(entries) > 1 or random.random() < TRIM_ODDS:  # noqa: S311
+                        await self._trim(conn, owner)
+        return written
+
+    async def _trim(self, conn: AsyncConnection, owner_id: int) -> None:
+        boundary = (select(user_feed.c.post_id).where(user_feed.c.owner_id == owner_id)
+                    .order_by(user_feed.c.post_id.desc()).offset(self._cap).limit(1)
+                    .scalar_subquery())
+        await conn.execute(delete(user_feed).where(user_feed.c.owner_id == owner_id,
+                                                   user_feed.c.post_id <= boundary))
+
+    async def read(self, owner_id: int, page: Page) -> list[FeedEntry]:
+        query, reverse = paged(select(user_feed.c.post_id, user_feed.c.author_id).where(
+            user_feed.c.owner_id == owner_id), user_feed.c.post_id, page)
+        async with self._router.read(ids.shard_of(owner_id)) as conn:
+            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
+        return found[::-1] if reverse else found
+
+    async def remove_posts(self, owner_ids: Sequence[int], post_ids: Sequence[int]) -> None:
+        if not post_ids:
+            return
+        for index, group in self._router.group_by_engine(owner_ids, ids.shard_of).items():
+            async with self._router.write_engine(index) as conn:
+                for start in range(0, len(group), 1000):
+                    await conn.execute(delete(user_feed).where(
+                        user_feed.c.owner_id.in_(group[start:start + 1000]),
+                        user_feed.c.post_id.in_(post_ids)))
+
+    async def remove_author(self, owner_id: int, author_id: int) -> None:
+        async with self._router.write(ids.shard_of(owner_id)) as conn:
+            await conn.execute(delete(user_feed).where(user_feed.c.owner_id == owner_id,
+                                                       user_feed.c.author_id == author_id))
+
+    async def replace(self, owner_id: int, entries: Sequence[FeedEntry]) -> None:
+        async with self._router.write(ids.shard_of(owner_id)) as conn:
+            await conn.execute(delete(user_feed).where(user_feed.c.owner_id == owner_id))
+            kept = sorted(entries, key=lambda e: e.post_id, reverse=True)[:self._cap]
+            if kept:
+                await conn.execute(_insert_ignore(conn).values([
+                    {"owner_id": owner_id, "post_id": e.post_id, "author_id": e.author_id}
+                    for e in kept]))
+
+    async def size(self) -> int:
+        async def count(conn: AsyncConnection, _index: int) -> int:
+            return int((await conn.execute(select(func.count()).select_from(user_feed))
+                        ).scalar_one())
+
+        return sum(await self._router.gather_engines(range(len(self._router.engines)), count))
+
+
+def _insert_ignore(conn: AsyncConnection) -> postgresql.Insert | sqlite.Insert:
+    if conn.dialect.name == "postgresql":
+        return postgresql.insert(user_feed).on_conflict_do_nothing()
+    return sqlite.insert(user_feed).on_conflict_do_nothing()

@@ -1,0 +1,78 @@
+"""Mastodon's streaming API as server-sent events: new posts reach open clients at once."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import PlainTextResponse, StreamingResponse
+
+from photofeed.api.deps import BaseUrl, Caller, Services, require
+from photofeed.api.status_entities import status_json
+from photofeed.bootstrap import Container
+from photofeed.domain.accounts import Account
+from photofeed.domain.errors import Unprocessable
+
+router = APIRouter()
+HEARTBEAT_SECONDS = 15.0
+
+
+@router.get("/api/v1/streaming/health")
+async def health() -> PlainTextResponse:
+    return PlainTextResponse("OK")
+
+
+@router.get("/api/v1/streaming/user")
+async def user_stream(services: Services, base_url: BaseUrl,
+                      caller: Annotated[Caller, Depends(require("read:statuses"))],
+                      ) -> StreamingResponse:
+    return _sse(_user_events(services, caller.user, base_url))
+
+
+@router.get("/api/v1/streaming")
+async def stream(request: Request, services: Services, base_url: BaseUrl,
+                 caller: Annotated[Caller, Depends(require("read:statuses"))],
+                 ) -> StreamingResponse:
+    if request.query_params.get("stream", "user") not in ("user", "user:notification"):
+        raise Unprocessable("Only the user stream is available")
+    return _sse(_user_events(services, caller.user, base_url))
+
+
+def _sse(events: AsyncIterator[str]) -> StreamingResponse:
+    return StreamingResponse(events, media_type="text/event-stream", headers={
+        "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
+
+
+async def _user_events(services: Container, reader: Account,
+                       base_url: str) -> AsyncIterator[str]:
+    yield ":)\n\n"
+    while True:
+        channels = await services.timelines.live_channels(reader.id)
+        async with services.events.subscribe(channels) as messages:
+            while True:
+                try:
+                    raw = await asyncio.wait_for(anext(messages), HEARTBEAT_SECONDS)
+                except TimeoutError:
+                    yield ":thump\n\n"
+                    continue
+                message = json.loads(raw)
+                if message["event"] == "follows_changed":
+                    break  # the followees changed: subscribe again to the new set
+                frame = await _frame(services, reader, base_url, message)
+                if frame:
+                    yield frame
+
+
+async def _frame(services: Container, reader: Account, base_url: str,
+                 message: dict[str, str]) -> str | None:
+    if message["event"] == "delete":
+        return f"event: delete\ndata: {message['post_id']}\n\n"
+    if message["event"] != "update":
+        return None
+    view = await services.posts.visible(viewer=reader, post_id=int(message["post_id"]))
+    if view is None:
+        return None
+    return f"event: update\ndata: {json.dumps(status_json(view, base_url))}\n\n"

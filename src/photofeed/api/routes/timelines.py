@@ -1,0 +1,78 @@
+"""Timelines: the home News Feed (latest or top), public, and hashtag timelines."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse
+from pydantic import Field
+
+from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
+from photofeed.api.paging import link_header, page_from
+from photofeed.api.params import Params, validate
+from photofeed.api.status_entities import status_json
+from photofeed.domain.posts import PostView
+
+router = APIRouter()
+MAX_WAIT_SECONDS = 60
+
+
+class HomeParams(Params):
+    order: Literal["latest", "top"] = "latest"
+    cursor: str | None = Field(default=None, max_length=200)
+    wait: float = Field(default=0, ge=0, le=MAX_WAIT_SECONDS)
+    limit: int = Field(default=20)
+
+
+def _statuses(views: list[PostView], base_url: str, headers: dict[str, str]) -> JSONResponse:
+    return JSONResponse([status_json(v, base_url) for v in views], headers=headers)
+
+
+@router.get("/api/v1/timelines/home")
+async def home(request: Request, services: Services, base_url: BaseUrl,
+               caller: Annotated[Caller, Depends(require("read:statuses"))]) -> JSONResponse:
+    params = validate(HomeParams, dict(request.query_params))
+    timelines = services.timelines
+    if params.order == "top":
+        limit = max(1, min(params.limit, 40))
+        views, cursor = await timelines.top(reader=caller.user, cursor=params.cursor,
+                                            limit=limit)
+        headers = {}
+        if cursor:
+            url = request.url.remove_query_params("cursor").include_query_params(cursor=cursor)
+            headers["Link"] = f'<{url}>; rel="next"'
+        return _statuses(views, base_url, headers)
+    page = page_from(request, default_limit=20, max_limit=40)
+    views, cursors = await timelines.home(reader=caller.user, page=page)
+    if not cursors and params.wait and (page.min_id or page.since_id):
+        # Long poll: hold the request until something newer arrives or the wait is over.
+        channels = await timelines.live_channels(caller.user.id)
+        async with services.events.subscribe(channels) as messages:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(anext(messages), params.wait)
+        views, cursors = await timelines.home(reader=caller.user, page=page)
+    return _statuses(views, base_url, link_header(request, cursors))
+
+
+@router.get("/api/v1/timelines/public")
+async def public(request: Request, services: Services, base_url: BaseUrl,
+                 caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
+                 ) -> JSONResponse:
+    views, cursors = await services.timelines.public(
+        viewer=caller.account if caller else None, page=page_from(request, default_limit=20,
+                                                                   max_limit=40))
+    return _statuses(views, base_url, link_header(request, cursors))
+
+
+@router.get("/api/v1/timelines/tag/{hashtag}")
+async def tag(hashtag: str, request: Request, services: Services, base_url: BaseUrl,
+              caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
+              ) -> JSONResponse:
+    views, cursors = await services.timelines.public(
+        viewer=caller.account if caller else None,
+        page=page_from(request, default_limit=20, max_limit=40),
+        tag=hashtag.lower().lstrip("#")[:100])
+    return _statuses(views, base_url, link_header(request, cursors))

@@ -1,0 +1,154 @@
+"""Reading the News Feed: stored entries merged with pulled ones, filtered, hydrated, ranked."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from dataclasses import replace
+from datetime import timedelta
+
+from photofeed.domain.accounts import Account
+from photofeed.domain.errors import FieldError, ValidationFailed
+from photofeed.domain.feed import FanoutPolicy, FeedEntry, merge, top_score
+from photofeed.domain.graph import Page
+from photofeed.domain.posts import PostView
+from photofeed.domain.visibility import listed_publicly
+from photofeed.ports.accounts import AccountStore
+from photofeed.ports.affinity import AffinityStore
+from photofeed.ports.feeds import FeedStore
+from photofeed.ports.graph import GraphStore
+from photofeed.ports.posts import PostStore
+from photofeed.services.clock import Clock, utc_now
+from photofeed.services.feed_write import FanOut, author_channel, reader_channel
+from photofeed.services.viewing import Viewing
+
+# Reading stamps activity at most this often, so reads do not turn into writes.
+ACTIVITY_RESOLUTION = timedelta(hours=1)
+# How far back the "top" feed looks for candidates to rank.
+TOP_CANDIDATES = 300
+# A page whose entries were all hidden from the reader is skipped, up to this many times.
+MAX_SKIPPED_PAGES = 5
+
+
+class Timelines:
+    def __init__(self, *, feeds: FeedStore, posts: PostStore, accounts: AccountStore,
+                 graph: GraphStore, affinity: AffinityStore, viewing: Viewing,
+                 fanout: FanOut, policy: FanoutPolicy, clock: Clock = utc_now) -> None:
+        self._feeds = feeds
+        self._posts = posts
+        self._accounts = accounts
+        self._graph = graph
+        self._affinity = affinity
+        self._viewing = viewing
+        self._fanout = fanout
+        self._policy = policy
+        self._clock = clock
+
+    async def home(self, *, reader: Account, page: Page) -> tuple[list[PostView], list[int]]:
+        """The chronological News Feed and the cursors of the entries it covered."""
+        await self._note_activity(reader)
+        followees = set(await self._graph.followee_ids(reader.id)) | {reader.id}
+        pulled = await self._pulled_authors(followees)
+        for _ in range(MAX_SKIPPED_PAGES):
+            entries = await self._candidates(reader.id, followees, pulled, page)
+            views = await self._hydrate(reader.id, entries)
+            if views or len(entries) < page.limit:
+                return views, [e.post_id for e in entries]
+            bound = min(e.post_id for e in entries)
+            page = replace(page, max_id=bound, min_id=None)
+        return [], []
+
+    async def top(self, *, reader: Account, cursor: str | None,
+                  limit: int) -> tuple[list[PostView], str | None]:
+        """The ranked News Feed: "top photos from the people you follow"."""
+        offset, snapshot = _decode_cursor(cursor)
+        await self._note_activity(reader)
+        followees = set(await self._graph.followee_ids(reader.id)) | {reader.id}
+        pulled = await self._pulled_authors(followees)
+        window = Page(limit=TOP_CANDIDATES, max_id=snapshot + 1 if snapshot else None)
+        entries = await self._candidates(reader.id, followees, pulled, window)
+        if not entries:
+            return [], None
+        views = await self._hydrate(reader.id, entries)
+        closeness = await self._affinity.scores(reader.id, {v.author.id for v in views})
+        now = self._clock()
+        ranked = sorted(views, key=lambda v: -top_score(
+            likes=v.post.favourites_count, comments=v.post.replies_count,
+            affinity=closeness.get(v.author.id, 0), posted_at=v.post.created_at, now=now))
+        chunk = ranked[offset:offset + limit]
+        more = offset + limit < len(ranked)
+        snapshot = snapshot or max(e.post_id for e in entries)
+        return chunk, _encode_cursor(offset + limit, snapshot) if more else None
+
+    async def live_channels(self, reader_id: int) -> list[str]:
+        """The event channels that carry news for this reader's feed."""
+        followees = set(await self._graph.followee_ids(reader_id)) | {reader_id}
+        return [reader_channel(reader_id), *(author_channel(a) for a in sorted(followees))]
+
+    async def public(self, *, viewer: Account | None, page: Page,
+                     tag: str | None = None) -> tuple[list[PostView], list[int]]:
+        """Public posts of public accounts, everyone's or one hashtag's."""
+        post_ids = await self._posts.public_recent(page, tag=tag)
+        found = await self._posts.get_many(post_ids)
+        views = await self._viewing.filter(viewer.id if viewer else None,
+                                           [found[p] for p in post_ids if p in found])
+        return [v for v in views if listed_publicly(v.post, v.author)], post_ids
+
+    async def _candidates(self, reader_id: int, followees: set[int], pulled: set[int],
+                          page: Page) -> list[FeedEntry]:
+        sources = []
+        if self._policy.mode != "pull":
+            sources.append(await self._feeds.read(reader_id, page))
+        if pulled:
+            sources.append(await self._posts.recent_by_authors(pulled, page))
+        # Unfollows and blocks are cleaned up by workers; until then this filter holds.
+        kept = [[e for e in source if e.author_id in followees] for source in sources]
+        return merge(kept, limit=page.limit, oldest_side=page.min_id is not None)
+
+    async def _pulled_authors(self, followees: set[int]) -> set[int]:
+        if self._policy.mode == "push":
+            return set()
+        if self._policy.mode == "pull":
+            return followees
+        accounts = await self._accounts.get_many(followees)
+        return {a.id for a in accounts.values() if self._policy.pulls_for(a.followers_count)}
+
+    async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
+        found = await self._posts.get_many(e.post_id for e in entries)
+        return await self._viewing.filter(
+            reader_id, [found[e.post_id] for e in entries if e.post_id in found])
+
+    async def _note_activity(self, reader: Account) -> None:
+        now = self._clock()
+        last = reader.last_active_at
+        if last is not None and now - last < ACTIVITY_RESOLUTION:
+            return
+        inactive_for = timedelta(days=self._policy.inactive_days)
+        if self._policy.mode == "hybrid" and (last is None or now - last >= inactive_for):
+            # Fan-out skipped this reader while away; catch the feed up before reading it.
+            await self._fanout.rebuild(reader.id)
+        await self._accounts.touch_active(reader.id, now)
+
+
+def _encode_cursor(offset: int, snapshot: int) -> str:
+    raw = json.dumps([offset, str(snapshot)]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str | None) -> tuple[int, int | None]:
+    """(offset, newest post ID of the ranking) from an opaque cursor."""
+    if not cursor:
+        return 0, None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        offset, snapshot = json.loads(base64.urlsafe_b64decode(padded.encode()))
+        offset, snapshot = int(offset), int(snapshot)
+        if not 0 <= offset <= TOP_CANDIDATES or snapshot <= 0:
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ValidationFailed({"cursor": [FieldError("ERR_INVALID", "is not a cursor "
+                                                      "this server gave out")]}) from None
+    return offset, snapshot
+
+
