@@ -39,5 +39,8 @@ class AccountStore(Protocol):
     async def touch_active(self, account_id: int, at: datetime) -> None:
         """Record that the account just read its feed."""
 
+    async def all_ids(self) -> list[int]:
+        """Every account's ID, for maintenance jobs."""
+
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
         """Apply profile changes; None when the account does not exist."""

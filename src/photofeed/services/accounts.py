@@ -81,6 +81,9 @@ class AccountService:
             raise NotFound("Record not found")
         return account
 
+    async def all_ids(self) -> list[int]:
+        return await self._store.all_ids()
+
     async def update_profile(self, *, account_id: int, changes: ProfileChanges) -> Account:
         problems = rules.check_profile(changes)
         if problems:

@@ -119,6 +119,13 @@ class SqlAccountStore:
             await conn.execute(update(accounts).where(accounts.c.id == account_id)
                                .values(last_active_at=at))
 
+    async def all_ids(self) -> list[int]:
+        async def fetch(conn: AsyncConnection, _index: int) -> list[int]:
+            return list((await conn.execute(select(accounts.c.id))).scalars())
+
+        batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
+        return sorted(i for batch in batches for i in batch)
+
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
         values: dict[str, Any] = {k: v for k, v in asdict(changes).items() if v is not None}
         if values:

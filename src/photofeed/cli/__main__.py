@@ -1,0 +1,5 @@
+import sys
+
+from photofeed.cli import main
+
+sys.exit(main())

@@ -1,0 +1,35 @@
+"""photofeed migrate: bring every database to the newest schema."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+from typing import Any
+
+from photofeed.cli.common import settings_from
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    migrate = commands.add_parser("migrate", help="bring every database to the newest schema")
+    migrate.set_defaults(run=run)
+    return migrate  # type: ignore[no-any-return]
+
+
+def run(args: argparse.Namespace) -> int:
+    from photofeed.adapters.sql.migrate import current_revisions, migrate_all
+    from photofeed.adapters.sql.router import ShardRouter
+
+    settings = settings_from(args)
+
+    async def run() -> list[str | None]:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        router = ShardRouter.from_urls(settings.database_urls)
+        try:
+            await migrate_all(router)
+            return await current_revisions(router)
+        finally:
+            await router.dispose()
+
+    revisions = asyncio.run(run())
+    print(f"migrated {len(revisions)} database(s) to {', '.join(map(str, set(revisions)))}")
+    return 0

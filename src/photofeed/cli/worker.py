@@ -1,0 +1,43 @@
+"""photofeed worker: a feed worker consuming the outbox until told to stop."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+from datetime import timedelta
+from typing import Any
+
+from photofeed import bootstrap
+from photofeed.cli.common import settings_from
+from photofeed.workers.runner import OutboxWorker
+
+
+def add_parser(commands: Any) -> argparse.ArgumentParser:
+    worker = commands.add_parser("worker", help="run a feed worker (as many as you like)")
+    worker.set_defaults(run=run)
+    return worker  # type: ignore[no-any-return]
+
+
+def run(args: argparse.Namespace) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = settings_from(args)
+
+    async def main() -> None:
+        container = await bootstrap.build(settings)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            # Finish the batch in hand, then leave; unfinished leases lapse for others.
+            loop.add_signal_handler(sig, stop.set)
+        worker = OutboxWorker(container.outbox, container.handlers,
+                              lease=timedelta(seconds=settings.outbox_lease_seconds))
+        print(f"photofeed worker {worker.owner} started", flush=True)
+        try:
+            await worker.run_forever(stop)
+        finally:
+            await container.close()
+
+    asyncio.run(main())
+    return 0
