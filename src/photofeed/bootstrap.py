@@ -69,6 +69,7 @@ class Container:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        await self.outbox.close()
         await self.lease.release()
         await self.router.dispose()
 

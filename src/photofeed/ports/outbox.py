@@ -27,5 +27,8 @@ class Outbox(Protocol):
     async def wait(self, seconds: float) -> None:
         """Return when new events may be due, or after `seconds`."""
 
+    async def close(self) -> None:
+        """Release what waiting holds (listening connections)."""
+
     async def depth(self) -> int:
         """How many events wait, over all partitions."""

@@ -38,16 +38,19 @@ class SqlFeedStore:
                     await conn.execute(_insert_ignore(conn).values(chunk))
                     written += len(chunk)
                 owners = {row["owner_id"] for row in group}
-                for owner in owners:
-                    if len(entries) > 1 or random.random() < TRIM_ODDS:  # noqa: S311
-                        await self._trim(conn, owner)
+                await self._trim(conn, [o for o in owners if len(entries) > 1
+                                        or random.random() < TRIM_ODDS])  # noqa: S311
         return written
 
-    async def _trim(self, conn: AsyncConnection, owner_id: int) -> None:
-        boundary = (select(user_feed.c.post_id).where(user_feed.c.owner_id == owner_id)
-                    .order_by(user_feed.c.post_id.desc()).offset(self._cap).limit(1)
+    async def _trim(self, conn: AsyncConnection, owner_ids: list[int]) -> None:
+        """Cut these feeds down to the cap, in one statement."""
+        if not owner_ids:
+            return
+        other = user_feed.alias("newer")
+        boundary = (select(other.c.post_id).where(other.c.owner_id == user_feed.c.owner_id)
+                    .order_by(other.c.post_id.desc()).offset(self._cap).limit(1)
                     .scalar_subquery())
-        await conn.execute(delete(user_feed).where(user_feed.c.owner_id == owner_id,
+        await conn.execute(delete(user_feed).where(user_feed.c.owner_id.in_(owner_ids),
                                                    user_feed.c.post_id <= boundary))
 
     async def read(self, owner_id: int, page: Page) -> list[FeedEntry]:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+import asyncpg
+from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed.adapters.sql.router import AFTER_COMMIT, ShardRouter
@@ -15,6 +18,8 @@ from photofeed.adapters.sql.schema import outbox
 from photofeed.domain.events import Event
 
 _PARKED = datetime(9999, 1, 1, tzinfo=UTC)
+NOTIFY_CHANNEL = "photofeed_outbox"
+log = logging.getLogger(__name__)
 
 
 class OutboxSignal:
@@ -41,6 +46,9 @@ async def add_event(conn: AsyncConnection, shard: int, body: dict[str, Any],
     await conn.execute(insert(outbox).values(
         shard=shard, kind=body["type"], payload=json.dumps(body, separators=(",", ":")),
         created_at=now, available_at=now, attempts=0))
+    if conn.dialect.name == "postgresql":
+        # Delivered at commit to every worker LISTENing, in any process on any machine.
+        await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})
     if signal is not None:
         conn.info.setdefault(AFTER_COMMIT, []).append(signal.notify)
 
@@ -49,6 +57,7 @@ class SqlOutbox:
     def __init__(self, router: ShardRouter, signal: OutboxSignal) -> None:
         self._router = router
         self._signal = signal
+        self._listeners: list[asyncpg.Connection] | None = None
 
     @property
     def partitions(self) -> int:
@@ -86,7 +95,31 @@ class SqlOutbox:
                 claimed_until=None, last_error=error[:2000]))
 
     async def wait(self, seconds: float) -> None:
+        if self._listeners is None:
+            await self._listen()
         await self._signal.wait(seconds)
+
+    async def _listen(self) -> None:
+        """LISTEN on every PostgreSQL database, so other processes' events wake us."""
+        self._listeners = []
+        for engine in self._router.engines:
+            if engine.dialect.name != "postgresql":
+                continue
+            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            try:
+                conn = await asyncpg.connect(url)
+                await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._signal.notify())
+            except (OSError, asyncpg.PostgresError):
+                # Polling still finds the events, only later.
+                log.warning("cannot LISTEN for outbox events; polling only", exc_info=True)
+                continue
+            self._listeners.append(conn)
+
+    async def close(self) -> None:
+        for conn in self._listeners or []:
+            with contextlib.suppress(OSError, asyncpg.PostgresError):
+                await conn.close()
+        self._listeners = None
 
     async def depth(self) -> int:
         async def count(conn: AsyncConnection, _index: int) -> int:
