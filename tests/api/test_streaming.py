@@ -11,10 +11,10 @@ import httpx
 from tests.api.support import register
 
 
-async def _next_event(lines: object, timeout: float = 10.0) -> tuple[str, str]:
+async def _next_event(lines: object, within: float = 10.0) -> tuple[str, str]:
     """The next `event:`/`data:` pair on an SSE stream, skipping heartbeats."""
     event = ""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + within
     async for line in lines:  # type: ignore[attr-defined]
         assert time.monotonic() < deadline, "no event in time"
         if line.startswith("event: "):

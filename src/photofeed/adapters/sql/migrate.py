@@ -38,7 +38,7 @@ async def migrate_engine(engine: AsyncEngine) -> None:
             if conn.dialect.name == "postgresql":
                 await conn.execute(text("SELECT pg_advisory_xact_lock(:k)"),
                                    {"k": _PG_MIGRATION_LOCK})
-            await conn.run_sync(lambda sync: command.upgrade(_config(sync), "head"))
+            await conn.run_sync(lambda sync: command.upgrade(_config(sync), "heads"))
 
 
 async def migrate_all(router: ShardRouter) -> None:
