@@ -9,7 +9,9 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import IO
 
 import httpx
 import pytest
@@ -18,12 +20,15 @@ from fastapi import FastAPI
 
 from photofeed.asgi import create_app
 from photofeed.config import Settings
-from tests.services import postgres_databases
+from tests.services import postgres_databases, redis_prefix
 
 # Cheap password hashing keeps hundreds of sign-ups in a test run fast; production keeps
 # the library's defaults.
 FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 64}
-BACKENDS = ["sqlite", "sqlite-sharded", "postgres"]
+# Every API test runs on the embedded configuration, on two SQLite shard files, and on the
+# scale-out configuration: two PostgreSQL shard databases with feeds, live events and rate
+# limits in Redis. "postgres" (one database, nothing in Redis) can be asked for by name.
+BACKENDS = ["sqlite", "sqlite-sharded", "scale-out"]
 
 
 @pytest.fixture(params=BACKENDS)
@@ -34,18 +39,36 @@ def backend(request: pytest.FixtureRequest) -> str:
 @pytest.fixture
 def database_url(backend: str, tmp_path: Path) -> Iterator[str]:
     """One SQLite file, two SQLite files as two shards, or a fresh PostgreSQL database."""
+    with fresh_database(backend, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def fresh_database(backend: str, directory: Path) -> Iterator[str]:
+    """The database URL setting for a new, empty database of this backend."""
     if backend == "sqlite":
-        yield f"sqlite:///{tmp_path / 'one.sqlite3'}"
+        yield f"sqlite:///{directory / 'one.sqlite3'}"
     elif backend == "sqlite-sharded":
-        yield f"sqlite:///{tmp_path / 'a.sqlite3'},sqlite:///{tmp_path / 'b.sqlite3'}"
+        yield f"sqlite:///{directory / 'a.sqlite3'},sqlite:///{directory / 'b.sqlite3'}"
     else:
-        with postgres_databases() as urls:
-            yield urls[0]
+        with postgres_databases(2 if backend == "scale-out" else 1) as urls:
+            yield ",".join(urls)
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path) -> Settings:
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, **FAST_HASHING)
+def redis_settings(backend: str) -> Iterator[dict[str, str]]:
+    """Settings that put feeds, events and limits in Redis, for the scale-out backend."""
+    if backend != "scale-out":
+        yield {}
+        return
+    with redis_prefix() as (url, prefix):
+        yield {"feed_url": url, "events_url": url, "redis_url": url, "redis_prefix": prefix}
+
+
+@pytest.fixture
+def settings(database_url: str, redis_settings: dict[str, str], tmp_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, **FAST_HASHING,
+                    **redis_settings)
 
 
 @pytest.fixture
@@ -65,9 +88,23 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 @pytest.fixture
 def live_server(tmp_path: Path) -> Iterator[str]:
     """A real `photofeed serve` process on a free loopback port, with embedded defaults."""
+    with serving(tmp_path / "live") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def module_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """One `live_server` for a whole module (starting one takes seconds); tests share its data."""
+    with serving(tmp_path_factory.mktemp("live")) as url:
+        yield url
+
+
+@contextmanager
+def serving(data_dir: Path) -> Iterator[str]:
+    """Run `photofeed serve` on data_dir until the block ends; yields its base URL."""
     env = dict(os.environ, PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
     command = [sys.executable, "-m", "photofeed.cli", "serve", "--port", "0",
-               "--data-dir", str(tmp_path / "live")]
+               "--data-dir", str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                env=env, text=True)
     try:
@@ -88,7 +125,7 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
         if found:
             url = found.group(1)
             # Keep reading the log, or a chatty server blocks on a full pipe.
-            threading.Thread(target=process.stdout.read, daemon=True).start()
+            threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
             # The URL is printed before uvicorn accepts; wait until it answers.
             for _ in range(100):
                 try:
@@ -96,4 +133,11 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
                     return url
                 except httpx.TransportError:
                     time.sleep(0.1)
+    process.stdout.close()
     raise RuntimeError(f"photofeed serve exited with {process.wait()} before listening")
+
+
+def _drain(log: IO[str]) -> None:
+    """Read the server's log until it exits, then close the pipe (unclosed, it warns)."""
+    with log:
+        log.read()

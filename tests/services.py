@@ -7,6 +7,7 @@ On a laptop without the servers those tests skip and say what to start; in CI
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,9 @@ from contextlib import contextmanager
 import asyncpg
 import pytest
 import redis
+
+from photofeed.adapters.sql.migrate import migrate_all
+from photofeed.adapters.sql.router import ShardRouter
 
 POSTGRES_ADMIN_URL = os.environ.get("PHOTOFEED_TEST_POSTGRES",
                                     "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -41,18 +45,43 @@ async def _admin(sql: str) -> None:
         await conn.close()
 
 
+_BASE_URL = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
+_template: str | None = None
+
+
+def _migrated_template() -> str:
+    """A database migrated once per test run; copying it is much faster than migrating."""
+    global _template
+    if _template is None:
+        name = f"photofeed_template_{uuid.uuid4().hex[:12]}"
+        asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+        atexit.register(lambda: asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" '
+                                                   "WITH (FORCE)")))
+        asyncio.run(_migrate(f"{_BASE_URL}/{name}"))
+        _template = name
+    return _template
+
+
+async def _migrate(url: str) -> None:
+    router = ShardRouter.from_urls([url])
+    try:
+        await migrate_all(router)
+    finally:
+        await router.dispose()
+
+
 @contextmanager
-def postgres_databases(count: int = 1) -> Iterator[list[str]]:
-    """`count` new, empty databases; dropped afterwards even if the test failed."""
+def postgres_databases(count: int = 1, *, migrated: bool = True) -> Iterator[list[str]]:
+    """`count` new databases (migrated unless asked not to); dropped afterwards."""
     names = [f"photofeed_test_{uuid.uuid4().hex[:12]}" for _ in range(count)]
     try:
+        template = f' TEMPLATE "{_migrated_template()}"' if migrated else ""
         for name in names:
-            asyncio.run(_admin(f'CREATE DATABASE "{name}"'))
+            asyncio.run(_admin(f'CREATE DATABASE "{name}"{template}'))
     except (OSError, asyncpg.PostgresError) as error:
         unavailable("PostgreSQL", START_POSTGRES, error)
-    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0]
     try:
-        yield [f"{base}/{name}" for name in names]
+        yield [f"{_BASE_URL}/{name}" for name in names]
     finally:
         for name in names:
             asyncio.run(_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from redis.asyncio import Redis
+
 from photofeed import ids
 from photofeed.adapters.events import InProcessEventBus
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
+from photofeed.adapters.redis.events import RedisEventBus
+from photofeed.adapters.redis.feeds import RedisFeedStore
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
 from photofeed.adapters.sql.feeds import SqlFeedStore
@@ -28,6 +32,7 @@ from photofeed.adapters.sql.router import ShardRouter
 from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
 from photofeed.ports.events import EventBus
+from photofeed.ports.feeds import FeedStore
 from photofeed.ports.outbox import Outbox
 from photofeed.ports.ratelimit import RateLimiter
 from photofeed.services.accounts import AccountService
@@ -61,6 +66,7 @@ class Container:
     events: EventBus
     outbox: Outbox
     handlers: dict[str, list[EventHandler]]
+    redis_clients: list[Redis] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
 
     async def close(self) -> None:
@@ -70,16 +76,44 @@ class Container:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await self.outbox.close()
+        for client in self.redis_clients:
+            await client.aclose()
         await self.lease.release()
         await self.router.dispose()
 
 
-def _rate_limiter(settings: Settings) -> RateLimiter:
+def _rate_limiter(settings: Settings, redis_clients: dict[str, Redis]) -> RateLimiter:
     if settings.rate_limits == "off":
         return NoRateLimiter()
     if settings.redis_url:
-        return LimitsRateLimiter.on_redis(settings.redis_url)
+        return LimitsRateLimiter.on_redis(_redis(settings.redis_url, redis_clients),
+                                          prefix=settings.redis_prefix)
     return LimitsRateLimiter.in_memory()
+
+
+def _feed_store(settings: Settings, router: ShardRouter,
+                redis_clients: dict[str, Redis]) -> FeedStore:
+    if settings.feed_url == "sql":
+        return SqlFeedStore(router, cap=settings.feed_cap)
+    if settings.feed_url.startswith(("redis://", "rediss://", "unix://")):
+        client = _redis(settings.feed_url, redis_clients)
+        return RedisFeedStore(client, prefix=settings.redis_prefix, cap=settings.feed_cap)
+    raise ValueError(f"PHOTOFEED_FEED_URL must be 'sql' or a redis:// URL, not "
+                     f"{settings.feed_url!r}")
+
+
+def _event_bus(settings: Settings, redis_clients: dict[str, Redis]) -> EventBus:
+    if not settings.events_url:
+        return InProcessEventBus()
+    return RedisEventBus(_redis(settings.events_url, redis_clients),
+                         prefix=settings.redis_prefix)
+
+
+def _redis(url: str, clients: dict[str, Redis]) -> Redis:
+    """One client (and connection pool) per distinct Redis URL."""
+    if url not in clients:
+        clients[url] = Redis.from_url(url)
+    return clients[url]
 
 
 async def build(settings: Settings, *, migrate: bool = True) -> Container:
@@ -90,6 +124,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         await migrate_all(router)
     lease = SqlSlotLease(router)
     id_source = ids.IdGenerator(await lease.acquire())
+    redis_clients: dict[str, Redis] = {}
     hasher = Argon2PasswordHasher(time_cost=settings.password_time_cost,
                                   memory_kib=settings.password_memory_kib)
     account_store = SqlAccountStore(router)
@@ -97,7 +132,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     ttl = settings.access_token_ttl_seconds
     oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
                          token_ttl=timedelta(seconds=ttl) if ttl else None)
-    throttle = Throttle(limiter=_rate_limiter(settings), limits=ThrottleLimits(
+    throttle = Throttle(limiter=_rate_limiter(settings, redis_clients), limits=ThrottleLimits(
         signin_per_ip=settings.signin_limit_per_ip,
         signin_per_account=settings.signin_limit_per_account,
         registration_per_ip=settings.registration_limit_per_ip))
@@ -111,8 +146,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                         viewing=viewing, affinity=affinity, id_source=id_source)
     policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
                           inactive_days=settings.inactive_days, cap=settings.feed_cap)
-    feeds = SqlFeedStore(router, cap=settings.feed_cap)
-    events = InProcessEventBus()
+    feeds = _feed_store(settings, router, redis_clients)
+    events = _event_bus(settings, redis_clients)
     fanout = FanOut(feeds=feeds, posts=post_store, accounts=account_store, graph=graph_store,
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
@@ -127,7 +162,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
                           posts=posts, fanout=fanout, timelines=timelines, events=events,
-                          outbox=SqlOutbox(router, signal), handlers=handlers)
+                          outbox=SqlOutbox(router, signal), handlers=handlers,
+                          redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container
 

@@ -34,7 +34,14 @@ class Settings(BaseSettings):
     signin_limit_per_ip: str = "30/minute"
     signin_limit_per_account: str = "10/minute"
     registration_limit_per_ip: str = "10/hour"
+    # Where limits are counted across servers (redis://…); empty counts in each process.
     redis_url: str = ""
+    # The UserNewsFeed store: "sql" (a table on each reader's shard) or a redis:// URL.
+    feed_url: str = "sql"
+    # Live events between server processes: empty for in-process, or a redis:// URL.
+    events_url: str = ""
+    # Prefix of every Redis key and channel, so several instances can share one Redis.
+    redis_prefix: str = "photofeed"
     # Run the outbox workers inside each server process (the embedded default); at scale,
     # run `photofeed worker` processes instead and turn this off.
     inprocess_workers: bool = True
@@ -48,6 +55,19 @@ class Settings(BaseSettings):
     # Argon2 parameters; the defaults follow the library's recommendation.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)
+    # Media limits; over them an upload is refused with 413 (bytes, pixels) or 422 (length).
+    max_photo_bytes: int = Field(default=16 * 1024 * 1024, ge=1024)
+    max_video_bytes: int = Field(default=200 * 1024 * 1024, ge=1024)
+    max_video_seconds: float = Field(default=600.0, gt=0)
+    max_pixels: int = Field(default=50_000_000, ge=1)
+    # Signs the expiring URLs of media that is not public. Unset: one is made on first start
+    # and kept in data_dir/secret_key, which every process of the install then shares.
+    secret_key: str = Field(default="", repr=False)
+    # How long a signed media URL stays valid, at least; URLs are stable within this window
+    # so browsers can cache them.
+    media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    # Unposted uploads are deleted after this long.
+    unattached_media_hours: float = Field(default=24.0, gt=0)
 
     @field_validator("data_dir")
     @classmethod
@@ -62,7 +82,12 @@ class Settings(BaseSettings):
 
     @property
     def media_dir(self) -> Path:
+        """Where uploads live: private blobs, and the public copies served without a lookup."""
         return self.data_dir / "media"
+
+    @property
+    def secret_key_file(self) -> Path:
+        return self.data_dir / "secret_key"
 
     @property
     def base_url(self) -> str:

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from limits import parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from redis.asyncio import Redis
 
 from photofeed.ports.ratelimit import LimitState
 
@@ -20,9 +21,11 @@ class LimitsRateLimiter:
         return cls(MemoryStorage())
 
     @classmethod
-    def on_redis(cls, url: str, *, prefix: str = "photofeed") -> LimitsRateLimiter:
-        return cls(RedisStorage(f"async+{url}", implementation="redispy",
-                                key_prefix=f"{prefix}:limits"))
+    def on_redis(cls, client: Redis, *, prefix: str = "photofeed") -> LimitsRateLimiter:
+        """Counters in Redis, shared by every server; uses (and is closed with) `client`."""
+        return cls(RedisStorage("async+redis://", implementation="redispy",
+                                key_prefix=f"{prefix}:limits",
+                                connection_pool=client.connection_pool))  # type: ignore[arg-type]
 
     async def hit(self, limit: str, *keys: str) -> LimitState:
         item = parse(limit)
