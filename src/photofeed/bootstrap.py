@@ -18,6 +18,7 @@ from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
 from photofeed.adapters.redis.events import RedisEventBus
 from photofeed.adapters.redis.feeds import RedisFeedStore
+from photofeed.adapters.sql import shard_map
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
 from photofeed.adapters.sql.feeds import SqlFeedStore
@@ -116,10 +117,22 @@ def _redis(url: str, clients: dict[str, Redis]) -> Redis:
     return clients[url]
 
 
+def make_router(settings: Settings) -> ShardRouter:
+    """The shard router for the configured databases (an explicit map wins)."""
+    if settings.shards:
+        return ShardRouter(shard_map.parse(settings.shards))
+    return ShardRouter.from_urls(settings.database_urls)
+
+
 async def build(settings: Settings, *, migrate: bool = True) -> Container:
     """Connect to the configured backends and wire the services."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    router = ShardRouter.from_urls(settings.database_urls)
+    router = make_router(settings)
+    try:
+        await router.check_reachable()
+    except BaseException:
+        await router.dispose()
+        raise
     if migrate:
         await migrate_all(router)
     lease = SqlSlotLease(router)

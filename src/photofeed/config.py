@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     # Comma-separated database URLs; logical shards are spread over them in ranges.
     # Empty means one SQLite file under data_dir.
     database_url: str = ""
+    # An explicit shard map instead: `FIRST-LAST=URL` entries separated by ";", covering
+    # every logical shard 0-8191 exactly once. Overrides database_url when set.
+    shards: str = ""
     public_url: str = ""
     instance_title: str = "photofeed"
     instance_description: str = "Photos and videos from the people you follow."

@@ -33,6 +33,9 @@ LOGICAL_SHARDS = 1 << SHARD_BITS
 SLOTS = 1 << SLOT_BITS
 COUNTER_LIMIT = 1 << COUNTER_BITS
 MAX_ID = (1 << 63) - 1  # IDs stay positive in a signed BIGINT column
+# Consecutive IDs without a given shard jump this far (an odd step visits every shard) so
+# they land in different databases' ranges, not one range after the other.
+SHARD_STRIDE = 5003
 # The last millisecond whose IDs are still <= MAX_ID: the 41st time bit is the sign bit.
 MAX_MS = MAX_ID >> (SHARD_BITS + SEQUENCE_BITS)
 
@@ -114,7 +117,7 @@ class IdGenerator:
         with self._lock:
             if shard is None:
                 shard = self._next_shard
-                self._next_shard = (self._next_shard + 1) % LOGICAL_SHARDS
+                self._next_shard = (self._next_shard + SHARD_STRIDE) % LOGICAL_SHARDS
             now = self._clock()
             if now > self._last_ms:
                 self._last_ms, self._counter = now, 0

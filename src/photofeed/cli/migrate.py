@@ -17,14 +17,15 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 def run(args: argparse.Namespace) -> int:
     from photofeed.adapters.sql.migrate import current_revisions, migrate_all
-    from photofeed.adapters.sql.router import ShardRouter
+    from photofeed.bootstrap import make_router
 
     settings = settings_from(args)
 
     async def run() -> list[str | None]:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        router = ShardRouter.from_urls(settings.database_urls)
+        router = make_router(settings)
         try:
+            await router.check_reachable()
             await migrate_all(router)
             return await current_revisions(router)
         finally:

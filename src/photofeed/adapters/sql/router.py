@@ -11,30 +11,52 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from photofeed import ids
 from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine
+from photofeed.adapters.sql.shard_map import ShardRange, check_coverage, even_ranges
 
 T = TypeVar("T")
 AFTER_COMMIT = "photofeed_after_commit"
 K = TypeVar("K")
 
 
-class ShardRouter:
-    """Maps logical shards to engines in contiguous ranges and opens transactions on them."""
+class ShardUnreachable(ConnectionError):
+    """A database of the shard map cannot be reached."""
 
-    def __init__(self, engines: list[AsyncEngine]) -> None:
-        if not engines:
-            raise ValueError("at least one database is needed")
-        self.engines = engines
-        self._per_engine = -(-ids.LOGICAL_SHARDS // len(engines))
+
+class ShardRouter:
+    """Maps logical shards to engines through the shard map and opens transactions on them."""
+
+    def __init__(self, ranges: list[ShardRange]) -> None:
+        check_coverage(ranges)
+        urls = list(dict.fromkeys(r.url for r in ranges))
+        self.ranges = ranges
+        self.engines = [make_engine(url) for url in urls]
+        self._engine_of = [0] * ids.LOGICAL_SHARDS
+        for shard_range in ranges:
+            index = urls.index(shard_range.url)
+            for shard in range(shard_range.first, shard_range.last + 1):
+                self._engine_of[shard] = index
 
     @classmethod
     def from_urls(cls, urls: Iterable[str]) -> ShardRouter:
-        return cls([make_engine(url) for url in urls])
+        """Logical shards spread evenly over these databases."""
+        return cls(even_ranges(list(urls)))
+
+    async def check_reachable(self, *, seconds: float = 10.0) -> None:
+        """Connect to every database once, naming the one that fails."""
+        for shard_range in self.ranges:
+            engine = self.engine_for_shard(shard_range.first)
+            try:
+                async with asyncio.timeout(seconds), engine.connect():
+                    pass
+            except Exception as exc:
+                raise ShardUnreachable(f"shard database {shard_range.describe()} is "
+                                       f"unreachable: {exc}") from exc
 
     def engine_index(self, shard: int) -> int:
         """Which physical database holds a logical shard."""
         if not 0 <= shard < ids.LOGICAL_SHARDS:
             raise ValueError(f"no logical shard {shard}")
-        return shard // self._per_engine
+        return self._engine_of[shard]
 
     def engine_for_shard(self, shard: int) -> AsyncEngine:
         return self.engines[self.engine_index(shard)]
