@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
+from photofeed.api.roles import RoleGate
 from photofeed.api.routes import (
     accounts,
     apps,
@@ -26,7 +27,7 @@ from photofeed.api.routes import (
     timelines,
 )
 from photofeed.config import Settings
-from photofeed.web import authorize
+from photofeed.web import authorize, share
 from photofeed.workers.runner import OutboxWorker
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -60,9 +61,11 @@ def create_app(settings: Settings) -> FastAPI:
                    health):
         app.include_router(module.router)
     app.include_router(authorize.router)
+    app.include_router(share.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_middleware(BodySizeLimit)
     app.add_middleware(SecurityHeaders)
+    app.add_middleware(RoleGate, role=settings.role)
     # Outermost, so routing and every other layer see the path without a trailing slash.
     app.add_middleware(StripTrailingSlash)
     return app
