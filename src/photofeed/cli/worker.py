@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import signal
 from datetime import timedelta
 from typing import Any
 
-from photofeed import bootstrap
+from photofeed import bootstrap, logs
 from photofeed.cli.common import settings_from
 from photofeed.workers.runner import OutboxWorker
 
@@ -21,7 +20,7 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    logs.configure()
     settings = settings_from(args)
 
     async def main() -> None:

@@ -1,0 +1,30 @@
+"""Request IDs, metrics, CORS and security headers that operators and browsers rely on."""
+
+from __future__ import annotations
+
+import httpx
+
+
+async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
+    await client.get("/api/v1/accounts/123456")
+    body = (await client.get("/metrics")).text
+    assert "photofeed_http_request_duration_seconds_bucket" in body
+    assert 'route="/api/v1/accounts/{account_id}"' in body
+
+
+async def test_each_response_carries_a_request_id(client: httpx.AsyncClient) -> None:
+    mine = await client.get("/health/live", headers={"X-Request-Id": "trace-42"})
+    assert mine.headers["x-request-id"] == "trace-42"
+    made = await client.get("/health/live", headers={"X-Request-Id": "bad id; \"quoted\""})
+    assert len(made.headers["x-request-id"]) == 32
+
+
+async def test_cors_preflight_and_security_headers(client: httpx.AsyncClient) -> None:
+    preflight = await client.options("/api/v1/timelines/home", headers={
+        "Origin": "https://app.example", "Access-Control-Request-Method": "GET",
+        "Access-Control-Request-Headers": "authorization"})
+    assert preflight.status_code == 200
+    assert preflight.headers["access-control-allow-origin"] == "*"
+    plain = await client.get("/api/v1/instance")
+    assert plain.headers["x-content-type-options"] == "nosniff"
+    assert plain.headers["x-frame-options"] == "DENY"
