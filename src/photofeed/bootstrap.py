@@ -13,7 +13,11 @@ from typing import Any
 from redis.asyncio import Redis
 
 from photofeed import ids
+from photofeed.adapters import secret_key
+from photofeed.adapters.blobs.local import LocalBlobStore
+from photofeed.adapters.blobs.public import LocalPublicMedia
 from photofeed.adapters.events import InProcessEventBus
+from photofeed.adapters.media_processing import PillowAvProcessor
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
 from photofeed.adapters.redis.events import RedisEventBus
@@ -32,14 +36,21 @@ from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
+from photofeed.domain.media_links import LinkSigner
+from photofeed.media.limits import MediaLimits
+from photofeed.ports.blobs import BlobStore
 from photofeed.ports.events import EventBus
 from photofeed.ports.feeds import FeedStore
+from photofeed.ports.media import MediaStore
 from photofeed.ports.outbox import Outbox
+from photofeed.ports.public_media import PublicMedia
 from photofeed.ports.ratelimit import RateLimiter
 from photofeed.services.accounts import AccountService
 from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
 from photofeed.services.graph import GraphService
+from photofeed.services.media import MediaService
+from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
 from photofeed.services.throttle import Throttle, ThrottleLimits
@@ -47,6 +58,20 @@ from photofeed.services.viewing import Viewing
 
 log = logging.getLogger(__name__)
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
+# (seconds between runs, job): run by whichever process runs the outbox workers.
+PeriodicJob = tuple[float, Callable[[], Awaitable[object]]]
+
+
+@dataclass
+class MediaParts:
+    """Uploads, their records, the blob store and the public copies, and URL signing."""
+
+    service: MediaService
+    store: MediaStore
+    lifecycle: MediaLifecycle
+    blobs: BlobStore
+    public: PublicMedia
+    signer: LinkSigner
 
 
 @dataclass
@@ -67,8 +92,30 @@ class Container:
     events: EventBus
     outbox: Outbox
     handlers: dict[str, list[EventHandler]]
+    media_parts: MediaParts
+    periodic_jobs: list[PeriodicJob] = field(default_factory=list)
     redis_clients: list[Redis] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
+
+    @property
+    def media(self) -> MediaService:
+        return self.media_parts.service
+
+    @property
+    def media_store(self) -> MediaStore:
+        return self.media_parts.store
+
+    @property
+    def blobs(self) -> BlobStore:
+        return self.media_parts.blobs
+
+    @property
+    def public_media(self) -> PublicMedia:
+        return self.media_parts.public
+
+    @property
+    def signer(self) -> LinkSigner:
+        return self.media_parts.signer
 
     async def close(self) -> None:
         for task in self._tasks:
@@ -117,6 +164,27 @@ def _redis(url: str, clients: dict[str, Redis]) -> Redis:
     return clients[url]
 
 
+def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
+                 posts: SqlPostStore, viewing: Viewing, id_source: ids.IdGenerator) -> MediaParts:
+    secret = settings.secret_key.encode() if settings.secret_key else \
+        secret_key.load_or_create(settings.secret_key_file)
+    signer = LinkSigner(secret, ttl_seconds=settings.media_url_ttl_seconds)
+    limits = MediaLimits(max_photo_bytes=settings.max_photo_bytes,
+                         max_video_bytes=settings.max_video_bytes, max_pixels=settings.max_pixels,
+                         max_video_seconds=settings.max_video_seconds)
+    blobs = LocalBlobStore(settings.media_dir / "blobs")
+    # Beside the blobs, on the same file system: public copies are hard links to them.
+    public = LocalPublicMedia(blobs, settings.media_dir / "public")
+    store = SqlMediaStore(router, signal)
+    lifecycle = MediaLifecycle(store=store, posts=posts, viewing=viewing, blobs=blobs,
+                               public=public)
+    service = MediaService(store=store, blobs=blobs, lifecycle=lifecycle, names=signer,
+                           processor=PillowAvProcessor(limits, settings.media_dir / "tmp"),
+                           id_source=id_source)
+    return MediaParts(service=service, store=store, lifecycle=lifecycle, blobs=blobs,
+                      public=public, signer=signer)
+
+
 def make_router(settings: Settings) -> ShardRouter:
     """The shard router for the configured databases (an explicit map wins)."""
     if settings.shards:
@@ -148,15 +216,19 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     throttle = Throttle(limiter=_rate_limiter(settings, redis_clients), limits=ThrottleLimits(
         signin_per_ip=settings.signin_limit_per_ip,
         signin_per_account=settings.signin_limit_per_account,
-        registration_per_ip=settings.registration_limit_per_ip))
+        registration_per_ip=settings.registration_limit_per_ip,
+        writes_per_account=settings.write_limit_per_account,
+        writes_per_ip=settings.write_limit_per_ip))
     signal = OutboxSignal()
     graph_store = SqlGraphStore(router, signal)
     graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source)
     post_store = SqlPostStore(router, signal)
     viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store)
     affinity = SqlAffinityStore(router)
-    posts = PostService(store=post_store, media=SqlMediaStore(router), accounts=account_store,
-                        viewing=viewing, affinity=affinity, id_source=id_source)
+    media = _media_parts(settings, router, signal, post_store, viewing, id_source)
+    posts = PostService(store=post_store, media=media.store, accounts=account_store,
+                        viewing=viewing, affinity=affinity, id_source=id_source,
+                        media_lifecycle=media.lifecycle)
     policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
                           inactive_days=settings.inactive_days, cap=settings.feed_cap)
     feeds = _feed_store(settings, router, redis_clients)
@@ -169,13 +241,21 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     handlers: dict[str, list[EventHandler]] = {
         "follow_changed": [graph.on_follow_changed, fanout.on_follow_changed],
         "block_changed": [graph.on_block_changed, fanout.on_block_changed],
-        "post_created": [posts.on_post_created, fanout.on_post_created],
-        "post_deleted": [posts.on_post_deleted, fanout.on_post_deleted],
+        "post_created": [posts.on_post_created, fanout.on_post_created,
+                         media.lifecycle.on_post_created],
+        "post_deleted": [posts.on_post_deleted, fanout.on_post_deleted,
+                         media.lifecycle.on_post_deleted],
+        "media_uploaded": [media.service.on_media_uploaded],
+        "media_audience_changed": [media.lifecycle.on_audience_changed],
     }
+    unposted = timedelta(hours=settings.unattached_media_hours)
+    periodic: list[PeriodicJob] = [
+        (3600.0, lambda: media.lifecycle.cleanup(older_than=unposted))]
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
                           posts=posts, fanout=fanout, timelines=timelines, events=events,
                           outbox=SqlOutbox(router, signal), handlers=handlers,
+                          media_parts=media, periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container

@@ -37,6 +37,8 @@ class Settings(BaseSettings):
     signin_limit_per_ip: str = "30/minute"
     signin_limit_per_account: str = "10/minute"
     registration_limit_per_ip: str = "10/hour"
+    write_limit_per_account: str = "300/5minutes"
+    write_limit_per_ip: str = "1500/5minutes"
     # Where limits are counted across servers (redis://…); empty counts in each process.
     redis_url: str = ""
     # The UserNewsFeed store: "sql" (a table on each reader's shard) or a redis:// URL.

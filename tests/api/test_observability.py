@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
+from asgi_lifespan import LifespanManager
+
+from photofeed.asgi import create_app
+from photofeed.config import Settings
+from tests.api.support import register
+from tests.conftest import FAST_HASHING
 
 
 async def test_metrics_count_requests_by_route(client: httpx.AsyncClient) -> None:
@@ -28,3 +36,20 @@ async def test_cors_preflight_and_security_headers(client: httpx.AsyncClient) ->
     plain = await client.get("/api/v1/instance")
     assert plain.headers["x-content-type-options"] == "nosniff"
     assert plain.headers["x-frame-options"] == "DENY"
+
+
+async def test_writes_are_rate_limited_per_account(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, write_limit_per_account="3/minute",
+                        **FAST_HASHING)
+    app = create_app(settings)
+    async with LifespanManager(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        ann = await register(client, "ann")
+        answers = [await client.post("/api/v1/statuses", headers=ann.headers,
+                                     data={"status": f"post {i}"}) for i in range(5)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429, 429]
+        assert answers[3].headers["x-ratelimit-limit"] == "3"
+        assert answers[3].headers["x-ratelimit-remaining"] == "0"
+        assert "retry-after" in answers[3].headers
+        grid = await client.get(f"/api/v1/accounts/{ann.id}/statuses")
+        assert len(grid.json()) == 3

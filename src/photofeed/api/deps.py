@@ -83,6 +83,10 @@ def require(scope: str, *, user: bool = True) -> Callable[[Request], Awaitable[C
             raise Unauthenticated("The access token is invalid")
         if user:
             caller.user  # noqa: B018 - raises for an app-only token
+        if scope.startswith("write"):
+            await container(request).throttle.write(
+                ip=client_ip(request),
+                account_id=caller.account.id if caller.account else None)
         return caller
 
     return dependency

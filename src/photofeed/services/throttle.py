@@ -13,6 +13,8 @@ class ThrottleLimits:
     signin_per_ip: str = "30/minute"
     signin_per_account: str = "10/minute"
     registration_per_ip: str = "10/hour"
+    writes_per_account: str = "300/5minutes"
+    writes_per_ip: str = "1500/5minutes"
 
 
 class Throttle:
@@ -25,6 +27,13 @@ class Throttle:
         await self._check(self._limits.signin_per_ip, "signin-ip", ip)
         return await self._check(self._limits.signin_per_account, "signin-account",
                                  login.strip().lower())
+
+    async def write(self, *, ip: str, account_id: int | None) -> None:
+        """Count a mutation: posting, following, liking, uploading."""
+        await self._check(self._limits.writes_per_ip, "write-ip", ip)
+        if account_id is not None:
+            await self._check(self._limits.writes_per_account, "write-account",
+                              str(account_id))
 
     async def registration(self, *, ip: str) -> LimitState:
         return await self._check(self._limits.registration_per_ip, "register-ip", ip)
