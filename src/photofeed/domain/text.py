@@ -74,8 +74,8 @@ def _link(match: re.Match[str], base_url: str, known: dict[str, str]) -> str:
         tag = escape(match["tag"])
         return (f'<a href="{escape(base_url)}/tags/{tag.lower()}" class="mention hashtag" '
                 f'rel="tag">#<span>{tag}</span></a>')
-    url = known.get(match["user"].lower()) if match["user"] and not match["host"] else None
-    if url is None:
+    profile = known.get(match["user"].lower()) if match["user"] and not match["host"] else None
+    if profile is None:
         return escape(match[0])
-    return (f'<span class="h-card"><a href="{escape(url)}" class="u-url mention">'
+    return (f'<span class="h-card"><a href="{escape(profile)}" class="u-url mention">'
             f"@<span>{escape(match['user'])}</span></a></span>")

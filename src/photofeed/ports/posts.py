@@ -24,7 +24,7 @@ class PostStore(Protocol):
         """Several posts, one query per database."""
 
     async def delete(self, post: Post) -> list[Post]:
-        """Delete a post and, for a top-level post, its comments; the posts removed."""
+        """Delete a post and every comment under it; the posts removed."""
 
     async def unindex_for_author(self, account_id: int, post_id: int) -> None:
         """Drop a deleted post from its author's index and counters; safe to repeat."""

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Mapping
+from typing import TypeVar
+
 from photofeed.domain.accounts import Account
 from photofeed.domain.errors import NotFound
+from photofeed.domain.graph import Relationship
 from photofeed.domain.posts import Post, PostView
-from photofeed.domain.visibility import can_view_post
+from photofeed.domain.visibility import can_see_profile_content, can_view_post
 from photofeed.ports.accounts import AccountStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
@@ -25,28 +30,38 @@ class Viewing:
         visible = await self.filter(viewer_id, [post])
         return visible[0] if visible else None
 
-    async def filter(self, viewer_id: int | None, posts: list[Post]) -> list[PostView]:
+    async def filter(self, viewer_id: int | None, posts: list[Post], *,
+                     authors: Mapping[int, Account] | None = None) -> list[PostView]:
         """The posts the viewer may see, in the given order, with authors and likes.
 
         A comment is visible only if its thread's post is too. Costs one query per
-        database for each of: thread roots, authors, relationships and likes.
+        database for each of: thread roots, authors, relationships and likes; `authors`
+        the caller fetched already are not asked for again.
         """
         roots = await self._roots(posts)
-        authors = await self._accounts.get_many(
-            {p.account_id for p in posts} | {r.account_id for r in roots.values()})
-        relationships = await self._graph.relationships(viewer_id, authors) if viewer_id \
-            else {}
+        wanted = {p.account_id for p in posts} | {r.account_id for r in roots.values()}
+        known = {i: authors[i] for i in wanted if i in authors} if authors else {}
+        # Authors, relationships and likes do not depend on each other: one wait, not three.
+        # Likes are asked for every post; only those of the visible ones are used.
+        no_accounts: dict[int, Account] = {}
+        no_relationships: dict[int, Relationship] = {}
+        fetched, relationships, liked = await asyncio.gather(
+            self._accounts.get_many(wanted - known.keys()) if len(known) < len(wanted)
+            else _ready(no_accounts),
+            self._graph.relationships(viewer_id, wanted) if viewer_id and wanted
+            else _ready(no_relationships),
+            self._posts.favourited(viewer_id, [p.id for p in posts]) if viewer_id and posts
+            else _ready(set[int]()))
+        by_id = known | fetched
 
         def allowed(post: Post) -> bool:
-            author = authors.get(post.account_id)
+            author = by_id.get(post.account_id)
             return author is not None and can_view_post(
                 viewer_id, post, author, relationships.get(post.account_id))
 
         kept = [p for p in posts if allowed(p)
                 and (p.root_id == p.id or (p.root_id in roots and allowed(roots[p.root_id])))]
-        liked = await self._posts.favourited(viewer_id, [p.id for p in kept]) if viewer_id \
-            else set()
-        return [PostView(post=p, author=authors[p.account_id], favourited=p.id in liked)
+        return [PostView(post=p, author=by_id[p.account_id], favourited=p.id in liked)
                 for p in kept]
 
     async def _roots(self, posts: list[Post]) -> dict[int, Post]:
@@ -55,9 +70,24 @@ class Viewing:
         found = await self._posts.get_many(missing) if missing else {}
         return present | found
 
-    async def check_profile(self, viewer_id: int | None, account_id: int) -> Account:
-        """The account whose posts are asked for; its posts are then filtered one by one."""
+    async def profile_open(self, viewer_id: int | None, account_id: int) -> bool:
+        """Whether the viewer may see an account's posts as a whole; NotFound if no account.
+
+        When not (a block, or a locked account one does not follow), single posts, say
+        ones naming the viewer, may still show; the caller then pages by those alone, so
+        the IDs and times of the hidden ones do not leak through paging cursors.
+        """
         account = await self._accounts.get(account_id)
         if account is None:
             raise NotFound("Record not found")
-        return account
+        relationship = (await self._graph.relationships(viewer_id, [account_id]))[account_id] \
+            if viewer_id else None
+        return can_see_profile_content(viewer_id, account, relationship)
+
+
+T = TypeVar("T")
+
+
+async def _ready(value: T) -> T:
+    """An awaitable for a value already at hand, so gather() can take it with the rest."""
+    return value

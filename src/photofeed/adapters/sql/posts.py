@@ -28,7 +28,7 @@ from photofeed.adapters.sql.schema import (
 from photofeed.domain.events import payload
 from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Edge, Page
-from photofeed.domain.posts import Post, ProfileFilter
+from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 
 def _post(row: RowMapping) -> Post:
@@ -119,10 +119,11 @@ class SqlPostStore:
     async def delete(self, post: Post) -> list[Post]:
         shard = ids.shard_of(post.id)
         async with self._router.write(shard) as conn:
-            query = select(posts).where(posts.c.id == post.id)
-            if post.root_id == post.id:
-                query = select(posts).where(posts.c.root_id == post.id)
-            doomed = [_post(row) for row in (await conn.execute(query)).mappings()]
+            # A comment goes with the replies under it, as a post goes with its thread.
+            thread = [_post(row) for row in (await conn.execute(
+                select(posts).where(posts.c.root_id == post.root_id).order_by(posts.c.id)
+            )).mappings()]
+            doomed = subtree(post.id, thread)
             doomed_ids = [p.id for p in doomed]
             for table, column in ((posts, posts.c.id), (post_tags, post_tags.c.post_id),
                                   (favourites, favourites.c.post_id)):

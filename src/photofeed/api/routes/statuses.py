@@ -47,7 +47,17 @@ class StatusParams(Params):
     @field_validator("media_ids", mode="before")
     @classmethod
     def _listed(cls, value: Any) -> Any:
-        return [value] if isinstance(value, str | int) else value
+        # IDs are strings in Mastodon's JSON, but some clients send JSON numbers.
+        value = [value] if isinstance(value, str | int) else value
+        if isinstance(value, list):
+            return [str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                    for v in value]
+        return value
+
+    @field_validator("in_reply_to_id", mode="before")
+    @classmethod
+    def _id_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
     @field_validator("media_ids")
     @classmethod
