@@ -7,6 +7,7 @@ state and an event stays valid however late it is handled.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 
@@ -18,6 +19,7 @@ class Event:
     kind: str
     payload: dict[str, Any]
     attempts: int
+    created_at: datetime | None = None
 
 
 def payload(kind: str, **ids: int | str | bool) -> dict[str, Any]:

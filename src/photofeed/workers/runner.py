@@ -8,13 +8,21 @@ import os
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
+
+from prometheus_client import Counter, Histogram
 
 from photofeed.domain.events import Event
 from photofeed.ports.outbox import Outbox
 
 log = logging.getLogger(__name__)
+# For post_created this is the fan-out lag: from the post's commit to every feed written.
+EVENT_LAG = Histogram("photofeed_outbox_event_lag_seconds",
+                      "From an event's commit to its handlers finishing.", ["kind"],
+                      buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300))
+EVENT_FAILURES = Counter("photofeed_outbox_event_failures_total",
+                         "Handler runs that raised and will be retried or parked.", ["kind"])
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
 
@@ -87,6 +95,7 @@ class OutboxWorker:
                 for handler in handlers:
                     await handler(event.payload)
             except Exception as exc:
+                EVENT_FAILURES.labels(event.kind).inc()
                 give_up = not handlers or event.attempts + 1 >= self._max_attempts
                 log.warning("event %s (%s) failed, attempt %d%s: %r", event.id, event.kind,
                             event.attempts + 1, "; parked" if give_up else "", exc)
@@ -94,6 +103,9 @@ class OutboxWorker:
                                          delay=_backoff(event.attempts), give_up=give_up)
             else:
                 done.append(event.id)
+                if event.created_at is not None:
+                    lag = (datetime.now(UTC) - event.created_at).total_seconds()
+                    EVENT_LAG.labels(event.kind).observe(max(lag, 0.0))
         await self._outbox.complete(partition, done)
         return len(events)
 

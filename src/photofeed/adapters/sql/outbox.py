@@ -66,7 +66,8 @@ class SqlOutbox:
     async def claim(self, partition: int, *, owner: str, limit: int,
                     lease: timedelta) -> list[Event]:
         now = datetime.now(UTC)
-        due = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts)
+        due = (select(outbox.c.id, outbox.c.kind, outbox.c.payload, outbox.c.attempts,
+                      outbox.c.created_at)
                .where(outbox.c.available_at <= now,
                       (outbox.c.claimed_until.is_(None)) | (outbox.c.claimed_until < now))
                .order_by(outbox.c.id).limit(limit)
@@ -78,8 +79,8 @@ class SqlOutbox:
             if rows:
                 await conn.execute(update(outbox).where(outbox.c.id.in_([r.id for r in rows]))
                                    .values(claimed_by=owner, claimed_until=now + lease))
-        return [Event(id=r.id, kind=r.kind, payload=json.loads(r.payload), attempts=r.attempts)
-                for r in rows]
+        return [Event(id=r.id, kind=r.kind, payload=json.loads(r.payload), attempts=r.attempts,
+                      created_at=r.created_at) for r in rows]
 
     async def complete(self, partition: int, event_ids: list[int]) -> None:
         if event_ids:
