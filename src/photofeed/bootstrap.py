@@ -34,6 +34,7 @@ from photofeed.adapters.sql.oauth import SqlOAuthStore
 from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.search import SqlSearchIndex
 from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
 from photofeed.domain.media_links import LinkSigner
@@ -53,6 +54,7 @@ from photofeed.services.media import MediaService
 from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
+from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
 from photofeed.services.viewing import Viewing
 
@@ -93,6 +95,7 @@ class Container:
     outbox: Outbox
     handlers: dict[str, list[EventHandler]]
     media_parts: MediaParts
+    search: SearchService
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
     redis_clients: list[Redis] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -117,6 +120,21 @@ class Container:
     def signer(self) -> LinkSigner:
         return self.media_parts.signer
 
+    async def readiness(self) -> dict[str, str]:
+        """Whether each backend answers: the databases, Redis, the media store."""
+        checks = {"databases": self.router.check_reachable(seconds=2),
+                  "redis": _ping_all(self.redis_clients),
+                  "media": self.media_parts.blobs.exists("0" * 64)}
+        report = {}
+        for name, check in checks.items():
+            try:
+                await asyncio.wait_for(check, 3)
+            except Exception as exc:
+                report[name] = f"unavailable: {type(exc).__name__}"
+            else:
+                report[name] = "ok"
+        return report
+
     async def close(self) -> None:
         for task in self._tasks:
             task.cancel()
@@ -128,6 +146,11 @@ class Container:
             await client.aclose()
         await self.lease.release()
         await self.router.dispose()
+
+
+async def _ping_all(clients: list[Redis]) -> None:
+    for client in clients:
+        await client.ping()
 
 
 def _rate_limiter(settings: Settings, redis_clients: dict[str, Redis]) -> RateLimiter:
@@ -238,13 +261,15 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
                           graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
                           policy=policy)
+    search = SearchService(index=SqlSearchIndex(router), posts=post_store, graph=graph_store,
+                           viewing=viewing)
     handlers: dict[str, list[EventHandler]] = {
         "follow_changed": [graph.on_follow_changed, fanout.on_follow_changed],
         "block_changed": [graph.on_block_changed, fanout.on_block_changed],
         "post_created": [posts.on_post_created, fanout.on_post_created,
-                         media.lifecycle.on_post_created],
+                         media.lifecycle.on_post_created, search.on_post_created],
         "post_deleted": [posts.on_post_deleted, fanout.on_post_deleted,
-                         media.lifecycle.on_post_deleted],
+                         media.lifecycle.on_post_deleted, search.on_post_deleted],
         "media_uploaded": [media.service.on_media_uploaded],
         "media_audience_changed": [media.lifecycle.on_audience_changed],
     }
@@ -255,7 +280,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
                           posts=posts, fanout=fanout, timelines=timelines, events=events,
                           outbox=SqlOutbox(router, signal), handlers=handlers,
-                          media_parts=media, periodic_jobs=periodic,
+                          media_parts=media, search=search, periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     return container

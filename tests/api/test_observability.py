@@ -53,3 +53,22 @@ async def test_writes_are_rate_limited_per_account(tmp_path: Path) -> None:
         assert "retry-after" in answers[3].headers
         grid = await client.get(f"/api/v1/accounts/{ann.id}/statuses")
         assert len(grid.json()) == 3
+
+
+async def test_readiness_reports_each_backend(client: httpx.AsyncClient) -> None:
+    response = await client.get("/health/ready")
+    assert response.status_code == 200
+    assert response.json()["checks"] == {"databases": "ok", "redis": "ok", "media": "ok"}
+
+
+async def test_readiness_fails_while_redis_is_unreachable(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, feed_url="redis://127.0.0.1:1/0",
+                        inprocess_workers=False, **FAST_HASHING)
+    app = create_app(settings)
+    async with LifespanManager(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        response = await client.get("/health/ready")
+        assert response.status_code == 503
+        checks = response.json()["checks"]
+        assert checks["redis"].startswith("unavailable")
+        assert checks["databases"] == "ok"

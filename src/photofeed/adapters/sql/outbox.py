@@ -109,12 +109,12 @@ class SqlOutbox:
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             try:
                 conn = await asyncpg.connect(url)
+                # Kept before anything else can be awaited, so close() always finds it.
+                self._listeners.append(conn)
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._signal.notify())
             except (OSError, asyncpg.PostgresError):
                 # Polling still finds the events, only later.
                 log.warning("cannot LISTEN for outbox events; polling only", exc_info=True)
-                continue
-            self._listeners.append(conn)
 
     async def close(self) -> None:
         for conn in self._listeners or []:

@@ -6,7 +6,6 @@ from typing import Any
 
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 
 from photofeed.api.deps import Services
 
@@ -15,18 +14,14 @@ router = APIRouter()
 
 @router.get("/health/live")
 async def live() -> dict[str, Any]:
+    """The process answers; says nothing about its backends."""
     return {"status": "ok"}
 
 
 @router.get("/health/ready")
 async def ready(services: Services) -> JSONResponse:
-    async def ping(conn: Any, _index: int) -> bool:
-        await conn.execute(text("SELECT 1"))
-        return True
-
-    try:
-        await services.router.gather_engines(range(len(services.router.engines)), ping)
-    except Exception as exc:
-        return JSONResponse({"status": "unavailable", "error": type(exc).__name__},
-                            status_code=503)
-    return JSONResponse({"status": "ok"})
+    """Every backend this server needs answers; a proxy sends traffic elsewhere if not."""
+    checks = await services.readiness()
+    healthy = all(state == "ok" for state in checks.values())
+    return JSONResponse({"status": "ok" if healthy else "unavailable", "checks": checks},
+                        status_code=200 if healthy else 503)
