@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     inactive_days: int = Field(default=30, ge=1)
     feed_cap: int = Field(default=800, ge=20)
     # A worker that dies holding events releases them after this long.
-    outbox_lease_seconds: float = Field(default=60.0, gt=0)
+    outbox_lease_seconds: float = Field(default=10.0, gt=0)
     # Argon2 parameters; the defaults follow the library's recommendation.
     password_time_cost: int = Field(default=3, ge=1)
     password_memory_kib: int = Field(default=65536, ge=8)
