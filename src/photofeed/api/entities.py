@@ -24,6 +24,8 @@ def media_url(base_url: str, key: str) -> str:
 def account_json(account: Account, base_url: str, *, credentials: bool = False) -> dict[str, Any]:
     avatar = media_url(base_url, account.avatar_key) if account.avatar_key else \
         f"{base_url}/static/avatar.png"
+    header = media_url(base_url, account.header_key) if account.header_key else \
+        f"{base_url}/static/header.png"
     profile_url = f"{base_url}/@{account.username}"
     body: dict[str, Any] = {
         "id": str(account.id),
@@ -35,8 +37,8 @@ def account_json(account: Account, base_url: str, *, credentials: bool = False) 
         "note": _note_html(account.note),
         "avatar": avatar,
         "avatar_static": avatar,
-        "header": f"{base_url}/static/header.png",
-        "header_static": f"{base_url}/static/header.png",
+        "header": header,
+        "header_static": header,
         "locked": account.locked,
         "bot": account.bot,
         "group": False,

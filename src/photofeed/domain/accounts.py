@@ -49,6 +49,7 @@ class Account:
     statuses_count: int = 0
     last_status_at: datetime | None = None
     last_active_at: datetime | None = None
+    header_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ class ProfileChanges:
     bot: bool | None = None
     discoverable: bool | None = None
     avatar_key: str | None = None
+    header_key: str | None = None
 
 
 def username_key(username: str) -> str:

@@ -89,9 +89,10 @@ class OAuthService:
     async def authorization_code_grant(self, *, app: Application, code: str,
                                        redirect_uri: str | None) -> IssuedToken:
         grant = await self._store.use_code(secret_hash(code), self._clock()) if code else None
+        # RFC 6749 4.1.3: the redirect URI the code was sent to must be named again, so a
+        # code that leaked from one redirect cannot be spent without knowing it.
         if (grant is None or grant.client_id != app.client_id
-                or grant.expires_at <= self._clock()
-                or (redirect_uri is not None and redirect_uri != grant.redirect_uri)):
+                or grant.expires_at <= self._clock() or redirect_uri != grant.redirect_uri):
             raise OAuthError("invalid_grant", "The provided authorization grant is invalid, "
                              "expired, revoked, does not match the redirection URI used in the "
                              "authorization request, or was issued to another client.")

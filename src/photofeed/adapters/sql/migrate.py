@@ -26,8 +26,9 @@ def _config(connection: Connection) -> Config:
     return config
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory(str(_SCRIPTS)).get_current_head()
+def head_revisions() -> tuple[str, ...]:
+    """The newest revision of each line of migrations (one, unless branches are open)."""
+    return tuple(ScriptDirectory(str(_SCRIPTS)).get_heads())
 
 
 async def migrate_engine(engine: AsyncEngine) -> None:
@@ -48,10 +49,11 @@ async def migrate_all(router: ShardRouter) -> None:
 
 
 async def current_revisions(router: ShardRouter) -> list[str | None]:
-    """The schema version of each physical database."""
-    revisions = []
+    """The schema version of each physical database ("a+b" while branches are open)."""
+    revisions: list[str | None] = []
     for engine in router.engines:
         async with engine.connect() as conn:
-            revisions.append(await conn.run_sync(
-                lambda sync: MigrationContext.configure(sync).get_current_revision()))
+            heads = await conn.run_sync(
+                lambda sync: MigrationContext.configure(sync).get_current_heads())
+        revisions.append("+".join(sorted(heads)) or None)
     return revisions

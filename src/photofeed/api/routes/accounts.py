@@ -9,8 +9,10 @@ from pydantic import Field
 
 from photofeed.api.deps import BaseUrl, Caller, Services, client_ip, optional, require
 from photofeed.api.entities import account_json, token_json
-from photofeed.api.params import Params, parse
-from photofeed.domain.accounts import ProfileChanges
+from photofeed.api.params import Params, parse, read_params, upload, validate
+from photofeed.api.routes.media import copy_upload
+from photofeed.bootstrap import Container
+from photofeed.domain.accounts import Account, ProfileChanges
 from photofeed.domain.errors import Forbidden, NotFound
 from photofeed.ids import parse_id
 
@@ -63,13 +65,45 @@ async def update_credentials(
     request: Request, services: Services, base_url: BaseUrl,
     caller: Annotated[Caller, Depends(require("write:accounts"))],
 ) -> dict[str, Any]:
-    params = await parse(request, ProfileParams)
+    try:
+        raw = await read_params(request)
+        params = validate(ProfileParams, raw)
+        pictures = await _portraits(services, caller.user, raw)
+    finally:
+        await request.close()
     account = await services.accounts.update_profile(
         account_id=caller.user.id,
         changes=ProfileChanges(display_name=params.display_name, note=params.note,
                                locked=params.locked, bot=params.bot,
-                               discoverable=params.discoverable))
+                               discoverable=params.discoverable,
+                               avatar_key=pictures.get("avatar"),
+                               header_key=pictures.get("header")))
+    await _forget_replaced(services, caller.user, account)
+    if params.locked is not None and params.locked != caller.user.locked:
+        # Who may see every post changed: the worker publishes or withdraws their media.
+        await services.media_store.announce_audience_change(account.id)
     return account_json(account, base_url, credentials=True)
+
+
+async def _portraits(services: Container, actor: Account, raw: dict[str, Any]) -> dict[str, str]:
+    """Store the avatar and header files sent (multipart `avatar`, `header`); their keys."""
+    keys: dict[str, str] = {}
+    for which in ("avatar", "header"):
+        part = upload(raw.get(which))
+        if part is None:
+            continue
+        async with services.media.workspace() as work:
+            src = await copy_upload(services, part, work / which)
+            keys[which] = await services.media.store_portrait(actor=actor, src=src, work=work,
+                                                              which=which)
+    return keys
+
+
+async def _forget_replaced(services: Container, before: Account, after: Account) -> None:
+    for old, new in ((before.avatar_key, after.avatar_key),
+                     (before.header_key, after.header_key)):
+        if old and old != new:
+            await services.media.drop_portrait(actor=before, key=old)
 
 
 @router.get("/api/v1/accounts/lookup")
