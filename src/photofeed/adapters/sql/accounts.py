@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import asdict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import delete, insert, select, update
@@ -131,5 +131,5 @@ class SqlAccountStore:
         if values:
             async with self._router.write(ids.shard_of(account_id)) as conn:
                 await conn.execute(update(accounts).where(accounts.c.id == account_id)
-                                   .values(**values))
+                                   .values(**values, updated_at=datetime.now(UTC)))
         return await self.get(account_id)
