@@ -58,7 +58,10 @@ def test(args: list[str]) -> int:
         print("$", Path(check[0]).name, *check[1:], flush=True)
         if _run(*check) != 0:
             return 1
-    return _run(str(BIN / "pytest"), *args)
+    # The suite waits on databases, servers and a browser more than on the CPU, so three
+    # processes finish it in about half the time even on two cores.
+    parallel = [] if any(a.startswith(("-n", "--numprocesses")) for a in args) else ["-n", "3"]
+    return _run(str(BIN / "pytest"), *parallel, *args)
 
 
 def main() -> int:

@@ -11,6 +11,7 @@ import json
 import random
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -62,17 +63,17 @@ async def _send(client: httpx.AsyncClient, method: str, path: str, headers: dict
     return None
 
 
-async def main(base_url: str, people_file: str, seconds: float, out: str) -> None:
-    with open(people_file) as handle:
-        people = json.load(handle)
+async def main(base_url: str, people: list[dict[str, str]],
+               seconds: float) -> dict[str, list[Any]]:
     result: dict[str, list[Any]] = {"posts": [], "ok": [], "failed": []}
     until = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=base_url, timeout=15) as client:
         await asyncio.gather(*(_session(client, people, until, result, random.Random(i))
                                for i in range(CONCURRENCY)))
-    with open(out, "w") as handle:
-        json.dump(result, handle)
+    return result
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), sys.argv[4]))
+    crowd = json.loads(Path(sys.argv[2]).read_text())
+    outcome = asyncio.run(main(sys.argv[1], crowd, float(sys.argv[3])))
+    Path(sys.argv[4]).write_text(json.dumps(outcome))

@@ -88,7 +88,7 @@ async def test_killing_a_read_server_and_a_worker_loses_nothing(
     people_file = tmp_path / "people.json"
     people_file.write_text(json.dumps([{"id": p.id, "token": p.token} for p in people]))
     out = tmp_path / "load.json"
-    load = subprocess.Popen([sys.executable, "-m", "tests.fault.load", base, str(people_file),
+    load = await asyncio.to_thread(subprocess.Popen, [sys.executable, "-m", "tests.fault.load", base, str(people_file),
                              str(LOAD_SECONDS), str(out)], cwd=ROOT)
     started = time.time()
     await asyncio.sleep(KILL_AT)

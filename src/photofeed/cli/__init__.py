@@ -7,13 +7,13 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from photofeed.cli import feeds, migrate, serve, worker
+from photofeed.cli import feeds, migrate, seed, serve, worker
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="photofeed", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
-    for module in (serve, worker, migrate, feeds):
+    for module in (serve, worker, migrate, feeds, seed):
         sub = module.add_parser(commands)
         sub.add_argument("--data-dir", dest="data_dir", type=Path,
                          help="where the SQLite file and media live (default ./data)")

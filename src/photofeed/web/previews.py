@@ -1,15 +1,11 @@
-"""What a post's page shows: its card, its link-preview meta tags and its oEmbed answer."""
+"""What a shared post link shows elsewhere: its link-preview meta tags and its oEmbed answer."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from markupsafe import Markup
-
 from photofeed.api.entities import iso, media_url
-from photofeed.api.status_entities import status_json
-from photofeed.domain import sharing, text
+from photofeed.domain import sharing
 from photofeed.domain.media import Variant
 from photofeed.domain.posts import PostView
 
@@ -18,37 +14,8 @@ DESCRIPTION_MAX = 300
 MetaTag = tuple[str, str, str]
 
 
-@dataclass(frozen=True)
-class Card:
-    """One post, ready for a template: text is escaped, HTML is marked safe."""
-
-    id: str
-    url: str
-    title: str
-    content: Markup
-    author_name: str
-    author_url: str
-    created_at: str
-    favourites_count: int
-    replies_count: int
-    media: list[dict[str, Any]]
-
-
 def post_url(view: PostView, base_url: str) -> str:
     return f"{base_url}/@{view.author.username}/{view.post.id}"
-
-
-def card(view: PostView, base_url: str) -> Card:
-    post, author = view.post, view.author
-    known = {m.username.lower(): f"{base_url}/@{m.username}" for m in post.mentions}
-    return Card(
-        id=str(post.id), url=post_url(view, base_url), title=post.title,
-        content=Markup(text.caption_html(post.caption, base_url, known)),  # noqa: S704 - escaped by caption_html
-        author_name=author.display_name or author.username,
-        author_url=f"{base_url}/@{author.username}", created_at=iso(post.created_at),
-        favourites_count=post.favourites_count, replies_count=post.replies_count,
-        # As the API shows them, so the page links media the same way (signed or not).
-        media=[m for m in status_json(view, base_url)["media_attachments"] if m["url"]])
 
 
 def description(view: PostView) -> str:

@@ -8,31 +8,25 @@ share links and oEmbed exist only for posts listed publicly.
 from __future__ import annotations
 
 import re
-from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response
 from pydantic import Field
 
-from photofeed.api.deps import BaseUrl, Caller, Services, optional
+from photofeed.api.deps import BaseUrl, Services
 from photofeed.api.errors import error_response
 from photofeed.api.params import Params, parse
-from photofeed.api.status_entities import share_links_json
 from photofeed.domain.accounts import Account
 from photofeed.domain.errors import NotFound
 from photofeed.domain.graph import Page
 from photofeed.domain.posts import PostView, ProfileFilter
 from photofeed.domain.visibility import can_see_profile_content, listed_publicly
 from photofeed.ids import parse_id
-from photofeed.web import previews
-from photofeed.web.templates import templates
+from photofeed.web import cards, previews
+from photofeed.web.render import Current, page
 
 router = APIRouter()
-Reader = Annotated[Caller | None, Depends(optional("read:statuses"))]
-# Pages load only our stylesheet and media; nothing runs, nothing frames them.
-CSP = ("default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'self'; "
-       "base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 _POST_PATH = re.compile(r"/@(?P<username>[A-Za-z0-9_.]{1,30})/(?P<id>[0-9]{1,20})/?")
 GRID_SIZE = 30
 
@@ -42,22 +36,6 @@ class OEmbedParams(Params):
     maxwidth: int | None = Field(default=None, ge=1)
     maxheight: int | None = Field(default=None, ge=1)
     format: str = Field(default="json", max_length=10)
-
-
-def _page(request: Request, name: str, status: int = 200, *, index: bool = False,
-          **context: Any) -> HTMLResponse:
-    response = templates.TemplateResponse(request, name, context, status_code=status)
-    response.headers["Content-Security-Policy"] = CSP
-    # What a page shows depends on who asks; never let a cache hand it to someone else.
-    response.headers["Cache-Control"] = "no-cache, private"
-    response.headers["Vary"] = "Authorization"
-    if not index:
-        response.headers["X-Robots-Tag"] = "noindex"
-    return response
-
-
-def _viewer(caller: Caller | None) -> Account | None:
-    return caller.account if caller else None
 
 
 async def _post(services: Services, viewer: Account | None, username: str,
@@ -74,29 +52,30 @@ async def _post(services: Services, viewer: Account | None, username: str,
 
 @router.get("/@{username}/{status_id}", response_class=HTMLResponse)
 async def post_page(request: Request, username: str, status_id: str, services: Services,
-                    base_url: BaseUrl, caller: Reader) -> Response:
-    viewer = _viewer(caller)
+                    base_url: BaseUrl, who: Current) -> Response:
+    viewer = who.account
     try:
         view = await _post(services, viewer, username, status_id)
         _, comments = await services.posts.context(viewer=viewer, post_id=view.post.id)
     except NotFound:
-        return _page(request, "not_found.html", 404)
+        return page(request, "not_found.html", who, 404)
     public = listed_publicly(view.post, view.author)
     site = services.settings.instance_title
-    return _page(
-        request, "post.html", index=public, post=previews.card(view, base_url),
-        comments=[previews.card(c, base_url) for c in comments],
+    return page(
+        # A stranger arriving from a shared link runs no script at all.
+        request, "post.html", who, index=public, scripts=None if viewer else (),
+        post=cards.post_card(view, base_url),
+        comments=[cards.post_card(c, base_url) for c in comments],
         description=previews.description(view) if public else "",
         meta=previews.meta_tags(view, base_url, site) if public else [],
-        share_links=share_links_json(view, base_url) if public else {},
         oembed_url=f"{base_url}/api/oembed?"
         + urlencode({"url": previews.post_url(view, base_url)}) if public else "")
 
 
 @router.get("/@{username}", response_class=HTMLResponse)
 async def profile_page(request: Request, username: str, services: Services,
-                       base_url: BaseUrl, caller: Reader) -> Response:
-    viewer = _viewer(caller)
+                       base_url: BaseUrl, who: Current) -> Response:
+    viewer = who.account
     try:
         account = await services.accounts.lookup(username, domain=urlsplit(base_url).netloc)
         relationship = await services.graph.relationship(viewer.id, account.id) \
@@ -107,10 +86,12 @@ async def profile_page(request: Request, username: str, services: Services,
             viewer=viewer, account_id=account.id, only=ProfileFilter(exclude_replies=True),
             page=Page(limit=GRID_SIZE))
     except NotFound:
-        return _page(request, "not_found.html", 404)
+        return page(request, "not_found.html", who, 404)
     private = not can_see_profile_content(viewer.id if viewer else None, account, relationship)
-    return _page(request, "profile.html", index=not account.locked, account=account,
-                 private=private, posts=[previews.card(v, base_url) for v in views])
+    return page(request, "profile.html", who, index=not account.locked, account=account,
+                person=cards.person(account, base_url), relationship=relationship,
+                bio=account.note, private=private,
+                posts=[cards.post_card(v, base_url) for v in views])
 
 
 @router.get("/api/oembed")
