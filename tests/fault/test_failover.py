@@ -88,8 +88,9 @@ async def test_killing_a_read_server_and_a_worker_loses_nothing(
     people_file = tmp_path / "people.json"
     people_file.write_text(json.dumps([{"id": p.id, "token": p.token} for p in people]))
     out = tmp_path / "load.json"
-    load = await asyncio.to_thread(subprocess.Popen, [sys.executable, "-m", "tests.fault.load", base, str(people_file),
-                             str(LOAD_SECONDS), str(out)], cwd=ROOT)
+    command = [sys.executable, "-m", "tests.fault.load", base, str(people_file),
+               str(LOAD_SECONDS), str(out)]
+    load = await asyncio.to_thread(subprocess.Popen, command, cwd=ROOT)
     started = time.time()
     await asyncio.sleep(KILL_AT)
     killed_at = time.time()
