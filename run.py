@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 """photofeed's two commands, for a fresh clone with nothing but Python 3.11+:
 
-    python3 run.py serve [photofeed serve options]   start the service on http://127.0.0.1:8000
+    python3 run.py serve [--demo] [photofeed serve options]
+                                                     start the service on http://127.0.0.1:8000
+                                                     (--demo: first fill an empty instance
+                                                     with demo people and photos)
     python3 run.py test  [pytest options]            lint, type-check and run every test
 
 Both create .venv on first use and install the pinned dependencies into it; later runs
@@ -72,7 +75,28 @@ def main() -> int:
     command, rest = sys.argv[1], sys.argv[2:]
     if command == "test":
         return test(rest)
-    return _run(str(BIN / "photofeed"), "serve", *rest)
+    return serve(rest)
+
+
+def serve(args: list[str]) -> int:
+    if "--demo" in args:
+        args = [a for a in args if a != "--demo"]
+        shared = _data_options(args)
+        if _run(str(BIN / "photofeed"), "seed", "--if-empty", *shared) != 0:
+            return 1
+    return _run(str(BIN / "photofeed"), "serve", *args)
+
+
+def _data_options(args: list[str]) -> list[str]:
+    """The options naming where data lives, which the seed needs to match the server."""
+    picked: list[str] = []
+    for i, arg in enumerate(args):
+        for name in ("--data-dir", "--database-url"):
+            if arg == name and i + 1 < len(args):
+                picked += [arg, args[i + 1]]
+            elif arg.startswith(name + "="):
+                picked.append(arg)
+    return picked
 
 
 if __name__ == "__main__":

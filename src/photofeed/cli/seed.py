@@ -72,6 +72,8 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     seed.add_argument("--posts", type=int, default=3,
                       help="how many photo posts each person makes (default 3)")
     seed.add_argument("--random-seed", type=int, default=7, help="for a repeatable result")
+    seed.add_argument("--if-empty", action="store_true",
+                      help="do nothing if the instance already has people")
     seed.set_defaults(run=run)
     return seed  # type: ignore[no-any-return]
 
@@ -86,6 +88,9 @@ def run(args: argparse.Namespace) -> int:
     async def main() -> int:
         container = await bootstrap.build(settings)
         try:
+            if args.if_empty and await container.accounts.all_ids():
+                print("This instance already has people; not seeding.")
+                return 0
             people = await _seed(container, plan)
         finally:
             await container.close()
