@@ -52,7 +52,7 @@ class DataSet:
 
 def ensure(posts: int, *, seed: int, root: Path) -> DataSet:
     """The data set for these parameters, built now unless an earlier run cached it."""
-    folder = root / f"search-p{posts}-s{seed}-v1"
+    folder = root / f"search-p{posts}-s{seed}-v2"  # v2: stems and words per field
     meta = folder / "meta.json"
     if meta.exists():
         return DataSet.load(meta)
@@ -163,9 +163,12 @@ def _insert_posts(db: sqlite3.Connection, batch: list[dict[str, Any]]) -> None:
         [p | {"tags_json": json.dumps(p["tags"])} for p in batch])
     db.executemany("INSERT INTO post_tags (tag, post_id) VALUES (?, ?)",
                    [(tag, p["id"]) for p in batch for tag in p["tags"]])
-    # What SqlSearchIndex.put writes, through the same function.
+    # What SqlSearchIndex.put writes, through the same functions.
+    documents = [(p, SearchDocument(title=p["title"], caption=p["caption"],
+                                    tags=" ".join(p["tags"]), alt=p["alt"]))
+                 for p in batch if p["visibility"] != "direct"]
     db.executemany(search_sqlite.INSERT, [search_sqlite.row(
-        p["id"], p["account_id"], p["visibility"], SearchDocument(
-            title=p["title"], caption=p["caption"], tags=" ".join(p["tags"]), alt=p["alt"]))
-        for p in batch if p["visibility"] != "direct"])
+        p["id"], p["account_id"], p["visibility"], document) for p, document in documents])
+    db.executemany(search_sqlite.INSERT_WORD, [{"word": word} for word in sorted(
+        {word for _, document in documents for word in search_sqlite.long_words(document)})])
     db.execute("COMMIT")

@@ -10,10 +10,13 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
+from starlette.middleware.cors import CORSMiddleware
 
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
+from photofeed.api.media_serving import MediaFront
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
+from photofeed.api.observability import RequestObserver, metrics
 from photofeed.api.roles import RoleGate
 from photofeed.api.routes import (
     accounts,
@@ -21,13 +24,17 @@ from photofeed.api.routes import (
     graph,
     health,
     instance,
+    media,
     oauth,
+    search,
     statuses,
     streaming,
     timelines,
 )
 from photofeed.config import Settings
-from photofeed.web import authorize, share
+from photofeed.web import auth, authorize, home, people, share, tools
+from photofeed.web.session import CookieBearer
+from photofeed.workers.periodic import run_periodically
 from photofeed.workers.runner import OutboxWorker
 
 STATIC_DIR = Path(__file__).parent / "web" / "static"
@@ -46,6 +53,7 @@ def create_app(settings: Settings) -> FastAPI:
             worker = OutboxWorker(container.outbox, container.handlers,
                                   lease=timedelta(seconds=settings.outbox_lease_seconds))
             workers.append(asyncio.create_task(worker.run_forever(stop)))
+            workers.append(asyncio.create_task(run_periodically(container.periodic_jobs, stop)))
         try:
             yield
         finally:
@@ -56,16 +64,32 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="photofeed", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     errors.install(app)
-    # graph before accounts: /accounts/relationships must win over /accounts/{id}.
-    for module in (instance, apps, oauth, graph, accounts, statuses, timelines, streaming,
-                   health):
+    # graph and search before accounts: /accounts/relationships and /accounts/search must
+    # win over /accounts/{id}.
+    for module in (instance, apps, oauth, graph, search, accounts, statuses, timelines, streaming,
+                   health, media):
         app.include_router(module.router)
-    app.include_router(authorize.router)
-    app.include_router(share.router)
+    # The web pages; people before share: /@name/followers must win over /@name/{id}.
+    for page_module in (authorize, auth, home, people, tools, share):
+        app.include_router(page_module.router)
+    app.add_route("/metrics", metrics, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
-    app.add_middleware(BodySizeLimit)
+    # Uploads stream to spooled files; the cap only has to allow the largest video.
+    app.add_middleware(BodySizeLimit, large_upload_paths=media.UPLOAD_PATHS,
+                       large_upload_limit=settings.max_video_bytes + settings.max_photo_bytes
+                       + media.FORM_OVERHEAD)
+    # Page scripts call the API with the session cookie; writes need its CSRF token.
+    app.add_middleware(CookieBearer, public_url=settings.public_url)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(RoleGate, role=settings.role)
+    # The API authenticates with bearer tokens, never cookies, so any site may call it.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["*"],
+                       allow_headers=["*"], expose_headers=["Link", "X-RateLimit-Limit",
+                                                            "X-RateLimit-Remaining",
+                                                            "X-RateLimit-Reset", "X-Request-Id"])
+    app.add_middleware(RequestObserver)
     # Outermost, so routing and every other layer see the path without a trailing slash.
     app.add_middleware(StripTrailingSlash)
+    # Outside everything: media files are answered without routing or a database.
+    app.add_middleware(MediaFront)
     return app

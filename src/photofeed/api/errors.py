@@ -18,9 +18,11 @@ from photofeed.domain.errors import (
     Forbidden,
     NotFound,
     OAuthError,
+    PayloadTooLarge,
     RateLimited,
     Unauthenticated,
     Unprocessable,
+    UnsupportedMedia,
     ValidationFailed,
 )
 
@@ -28,7 +30,7 @@ log = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404), (Unauthenticated, 401), (Forbidden, 403), (Conflict, 409),
-    (Unprocessable, 422), (RateLimited, 429),
+    (Unprocessable, 422), (RateLimited, 429), (PayloadTooLarge, 413), (UnsupportedMedia, 415),
 ]
 _HTTP_MESSAGES = {404: "Record not found", 405: "Method not allowed"}
 

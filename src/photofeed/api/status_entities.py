@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from photofeed.api.entities import account_json, iso, media_url
+from photofeed.api.media_links import download_link, media_link
 from photofeed.domain import sharing, text
 from photofeed.domain.media import MediaAttachment
+from photofeed.domain.media_links import visible_to_anyone
 from photofeed.domain.posts import PostView
 from photofeed.domain.visibility import listed_publicly
 
 
-def media_json(item: MediaAttachment, base_url: str) -> dict[str, Any]:
+def media_json(item: MediaAttachment, base_url: str, *, public: bool = False) -> dict[str, Any]:
+    """The MediaAttachment entity; `public` when anyone may see the post that shows it."""
     variants = item.variants
     shown = variants.get("large") or variants.get("original")
     preview = variants.get("small") or variants.get("poster") or shown
@@ -30,12 +33,15 @@ def media_json(item: MediaAttachment, base_url: str) -> dict[str, Any]:
     return {
         "id": str(item.id),
         "type": item.type,
-        "url": media_url(base_url, shown.key) if ready and shown else None,
-        "preview_url": media_url(base_url, preview.key) if ready and preview else None,
+        "url": media_link(base_url, shown.key, public=public) if ready and shown else None,
+        "preview_url": media_link(base_url, preview.key, public=public)
+        if ready and preview else None,
         "remote_url": None,
         "meta": meta,
         "description": item.description or None,
         "blurhash": item.blurhash,
+        # An extension: the full-size original, as a file to save.
+        "download_url": download_link(item, base_url, public=public),
     }
 
 
@@ -56,7 +62,8 @@ def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[
         "sensitive": post.sensitive,
         "spoiler_text": post.spoiler_text,
         "language": post.language,
-        "media_attachments": [media_json(m, base_url) for m in post.media],
+        "media_attachments": [media_json(m, base_url, public=visible_to_anyone(post, author))
+                              for m in post.media],
         "application": None,
         "mentions": [{"id": str(m.account_id), "username": m.username, "acct": m.username,
                       "url": f"{base_url}/@{m.username}"} for m in post.mentions],

@@ -1,39 +1,76 @@
-"""photofeed serve: the web UI and API."""
+"""photofeed serve: the web UI and API, on granian.
+
+granian (a Rust HTTP server) is the server because of media: it sends files named by
+`http.response.pathsend` from Rust, which serves a 200 KB photo several times faster than
+any Python server writing the bytes itself (bench/media.py measures it). Each worker
+process builds the application from the settings this command resolved, passed to it in
+one environment variable.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import socket
 from typing import Any
 
+from starlette.types import ASGIApp
+
 from photofeed.cli.common import settings_from
+from photofeed.config import Settings
+
+SETTINGS_ENV = "PHOTOFEED_SERVE_SETTINGS_JSON"
 
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="run the web UI and API")
     serve.add_argument("--host")
-    serve.add_argument("--port", type=int)
+    serve.add_argument("--port", type=int, help="0 picks a free port (printed at start)")
     serve.add_argument("--role", choices=["read", "write", "all"])
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (each runs the app; default 1)")
     serve.set_defaults(run=run)
     return serve  # type: ignore[no-any-return]
 
 
 def run(args: argparse.Namespace) -> int:
-    import uvicorn
+    from granian.constants import Interfaces, Loops
+    from granian.server import Server
 
-    from photofeed.asgi import create_app
+    # Imported here, before granian forks its workers, so they start without importing.
+    import photofeed.asgi  # noqa: F401
 
     settings = settings_from(args)
-    # Bind before starting so the printed URL carries the real port, even for --port 0.
-    family = socket.AF_INET6 if ":" in settings.host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((settings.host, settings.port))
-    port = sock.getsockname()[1]
+    port = settings.port or _free_port(settings.host)
     if not settings.public_url:
         settings = settings.model_copy(update={"port": port})
-    config = uvicorn.Config(create_app(settings), log_level="info", server_header=False,
-                            proxy_headers=False)
+    os.environ[SETTINGS_ENV] = settings.model_dump_json()
+    server = Server(f"{__name__}:app_from_environment", factory=True,
+                    address=settings.host, port=port, interface=Interfaces.ASGI,
+                    workers=max(1, args.workers), loop=Loops.auto, log_access=False,
+                    # granian's own static route stays off: media goes through the app's
+                    # front layer, which checks privacy and answers Range and 304.
+                    static_path_mount=None)
     print(f"photofeed is listening on {settings.base_url}/", flush=True)
-    uvicorn.Server(config).run(sockets=[sock])
+    server.serve()
     return 0
+
+
+def app_from_environment() -> ASGIApp:
+    """The application, in a granian worker process, from the settings `run` resolved.
+
+    Media requests are answered before the framework sees them (api/media_serving.py).
+    """
+    from photofeed.api.media_serving import MediaFront
+    from photofeed.asgi import create_app
+
+    app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
+    return MediaFront(app, root=app)
+
+
+def _free_port(host: str) -> int:
+    """A port nothing listens on now, for --port 0 (granian binds in each worker itself)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.bind((host, 0))
+        return int(probe.getsockname()[1])

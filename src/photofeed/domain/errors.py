@@ -34,6 +34,14 @@ class Unprocessable(DomainError):
     """Well-formed input that breaks a rule."""
 
 
+class PayloadTooLarge(DomainError):
+    """An upload is over a size limit (bytes, or pixels of a decompression bomb)."""
+
+
+class UnsupportedMedia(DomainError):
+    """An upload is not one of the accepted photo or video formats."""
+
+
 @dataclass(frozen=True)
 class FieldError:
     code: str  # Mastodon's ERR_* codes, e.g. ERR_TAKEN, ERR_INVALID, ERR_BLANK

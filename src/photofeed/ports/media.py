@@ -10,8 +10,9 @@ from photofeed.domain.media import MediaAttachment
 
 
 class MediaStore(Protocol):
-    async def add(self, media: MediaAttachment) -> None:
-        """Record a new upload."""
+    async def add(self, media: MediaAttachment, *, announce: bool = False) -> None:
+        """Record a new upload and the blobs it uses; `announce` queues media_uploaded
+        in the same transaction, for the worker that processes videos."""
 
     async def get(self, media_id: int) -> MediaAttachment | None:
         """One attachment by ID."""
@@ -27,3 +28,16 @@ class MediaStore(Protocol):
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
         """Uploads nobody posted, older than `moment`, for the cleanup job."""
+
+    async def by_post(self, post_id: int) -> list[MediaAttachment]:
+        """The uploads a post used (it may be deleted since)."""
+
+    async def delete(self, media_id: int, *, unattached_before: datetime | None = None) -> bool:
+        """Forget an upload and its blob references; with `unattached_before`, only if it
+        is still unposted and older. Whether a row was deleted."""
+
+    async def referencing(self, account_id: int, key: str) -> list[int]:
+        """IDs of the owner's uploads that use a blob, one query per database."""
+
+    async def announce_audience_change(self, account_id: int) -> None:
+        """Queue media_audience_changed: who may see the account's posts has changed."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import json
@@ -48,15 +49,21 @@ class Timelines:
     async def home(self, *, reader: Account, page: Page) -> tuple[list[PostView], list[int]]:
         """The chronological News Feed and the cursors of the entries it covered."""
         await self._note_activity(reader)
-        followees = set(await self._graph.followee_ids(reader.id)) | {reader.id}
-        pulled = await self._pulled_authors(followees)
+        # The stored page does not depend on the graph (it is filtered by it afterwards),
+        # so both are read at once: one wait for the database instead of two.
+        followee_ids, first = await asyncio.gather(self._graph.followee_ids(reader.id),
+                                                   self._stored(reader.id, page))
+        stored: list[FeedEntry] | None = first
+        followees = set(followee_ids) | {reader.id}
+        pulled, known = await self._pulled_authors(followees)
         for _ in range(MAX_SKIPPED_PAGES):
-            entries = await self._candidates(reader.id, followees, pulled, page)
-            views = await self._hydrate(reader.id, entries)
+            entries = await self._candidates(reader.id, followees, pulled, page, stored)
+            views = await self._hydrate(reader.id, entries, known)
             if views or len(entries) < page.limit:
                 return views, [e.post_id for e in entries]
             bound = min(e.post_id for e in entries)
             page = replace(page, max_id=bound, min_id=None)
+            stored = None
         return [], []
 
     async def top(self, *, reader: Account, cursor: str | None,
@@ -65,12 +72,12 @@ class Timelines:
         offset, snapshot = _decode_cursor(cursor)
         await self._note_activity(reader)
         followees = set(await self._graph.followee_ids(reader.id)) | {reader.id}
-        pulled = await self._pulled_authors(followees)
+        pulled, known = await self._pulled_authors(followees)
         window = Page(limit=TOP_CANDIDATES, max_id=snapshot + 1 if snapshot else None)
         entries = await self._candidates(reader.id, followees, pulled, window)
         if not entries:
             return [], None
-        views = await self._hydrate(reader.id, entries)
+        views = await self._hydrate(reader.id, entries, known)
         closeness = await self._affinity.scores(reader.id, {v.author.id for v in views})
         now = self._clock()
         ranked = sorted(views, key=lambda v: -top_score(
@@ -96,28 +103,36 @@ class Timelines:
         return [v for v in views if listed_publicly(v.post, v.author)], post_ids
 
     async def _candidates(self, reader_id: int, followees: set[int], pulled: set[int],
-                          page: Page) -> list[FeedEntry]:
-        sources = []
-        if self._policy.mode != "pull":
-            sources.append(await self._feeds.read(reader_id, page))
-        if pulled:
-            sources.append(await self._posts.recent_by_authors(pulled, page))
+                          page: Page, stored: list[FeedEntry] | None = None,
+                          ) -> list[FeedEntry]:
+        """Stored and pulled entries of one page; `stored` when the caller read it already."""
+        stored_page = self._stored(reader_id, page) if stored is None else _ready(stored)
+        pulled_page = self._posts.recent_by_authors(pulled, page) if pulled else _ready([])
+        sources = list(await asyncio.gather(stored_page, pulled_page))
         # Unfollows and blocks are cleaned up by workers; until then this filter holds.
         kept = [[e for e in source if e.author_id in followees] for source in sources]
         return merge(kept, limit=page.limit, oldest_side=page.min_id is not None)
 
-    async def _pulled_authors(self, followees: set[int]) -> set[int]:
-        if self._policy.mode == "push":
-            return set()
-        if self._policy.mode == "pull":
-            return followees
-        accounts = await self._accounts.get_many(followees)
-        return {a.id for a in accounts.values() if self._policy.pulls_for(a.followers_count)}
+    async def _stored(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        return [] if self._policy.mode == "pull" else await self._feeds.read(reader_id, page)
 
-    async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
+    async def _pulled_authors(self, followees: set[int]) -> tuple[set[int], dict[int, Account]]:
+        """The followees whose posts are pulled, and the accounts looked up to decide."""
+        if self._policy.mode == "push":
+            return set(), {}
+        if self._policy.mode == "pull":
+            return followees, {}
+        accounts = await self._accounts.get_many(followees)
+        pulled = {a.id for a in accounts.values() if self._policy.pulls_for(a.followers_count)}
+        return pulled, accounts
+
+    async def _hydrate(self, reader_id: int, entries: list[FeedEntry],
+                       known: dict[int, Account]) -> list[PostView]:
         found = await self._posts.get_many(e.post_id for e in entries)
+        # Hybrid reads already hold the followees' accounts; the filter need not fetch them.
         return await self._viewing.filter(
-            reader_id, [found[e.post_id] for e in entries if e.post_id in found])
+            reader_id, [found[e.post_id] for e in entries if e.post_id in found],
+            authors=known)
 
     async def _note_activity(self, reader: Account) -> None:
         now = self._clock()
@@ -129,6 +144,10 @@ class Timelines:
             # Fan-out skipped this reader while away; catch the feed up before reading it.
             await self._fanout.rebuild(reader.id)
         await self._accounts.touch_active(reader.id, now)
+
+
+async def _ready(entries: list[FeedEntry]) -> list[FeedEntry]:
+    return entries
 
 
 def _encode_cursor(offset: int, snapshot: int) -> str:

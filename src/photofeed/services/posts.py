@@ -25,6 +25,7 @@ from photofeed.ports.affinity import AffinityStore
 from photofeed.ports.media import MediaStore
 from photofeed.ports.posts import PostStore
 from photofeed.services.clock import Clock, utc_now
+from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.viewing import Viewing
 
 MAX_MENTIONS = 20
@@ -33,7 +34,7 @@ MAX_MENTIONS = 20
 class PostService:
     def __init__(self, *, store: PostStore, media: MediaStore, accounts: AccountStore,
                  viewing: Viewing, affinity: AffinityStore, id_source: ids.IdGenerator,
-                 clock: Clock = utc_now) -> None:
+                 clock: Clock = utc_now, media_lifecycle: MediaLifecycle | None = None) -> None:
         self._store = store
         self._media = media
         self._accounts = accounts
@@ -41,6 +42,7 @@ class PostService:
         self._affinity = affinity
         self._ids = id_source
         self._clock = clock
+        self._media_lifecycle = media_lifecycle
 
     async def create(self, *, actor: Account, new: NewPost,
                      idempotency_key: str | None = None) -> PostView:
@@ -67,6 +69,9 @@ class PostService:
         # The outbox repeats this; doing it now lets the author see the post on their
         # profile at once.
         await self._store.index_for_author(post.id)
+        if self._media_lifecycle is not None and post.media:
+            # Published now, not only by the outbox: clients fetch the media right away.
+            await self._media_lifecycle.sync_post(post)
         return PostView(post=post, author=actor)
 
     async def _build(self, actor: Account, new: NewPost, post_id: int,
@@ -171,16 +176,17 @@ class PostService:
                         page: Page) -> tuple[list[PostView], list[int]]:
         """An account's profile grid as far as the viewer may see it, and the page's cursors.
 
-        The cursors cover the whole page read, so paging goes on past posts hidden from
-        this viewer.
+        Where the viewer may see the profile, the cursors cover the whole page read, so
+        paging goes on past the odd post hidden from them; elsewhere only visible posts
+        count, so paging reveals nothing about the rest.
         """
         viewer_id = viewer.id if viewer else None
-        await self._viewing.check_profile(viewer_id, account_id)
+        open_profile = await self._viewing.profile_open(viewer_id, account_id)
         post_ids = await self._store.by_author(account_id, only, page)
         found = await self._store.get_many(post_ids)
         visible = await self._viewing.filter(viewer_id,
                                              [found[p] for p in post_ids if p in found])
-        return visible, post_ids
+        return visible, post_ids if open_profile else [v.post.id for v in visible]
 
     async def on_post_created(self, event: dict[str, Any]) -> None:
         await self._store.index_for_author(int(event["post_id"]))

@@ -118,7 +118,7 @@ class LocalBlobStore:
             path = self._path(key, tree)
             path.unlink(missing_ok=True)
             if path.parent.exists():
-                _fsync_dir(path.parent)
+                fsync_dir(path.parent)
 
     def _open(self, key: str) -> BinaryIO:
         try:
@@ -149,7 +149,7 @@ def _read_chunks(fh: BinaryIO, size: int) -> Iterator[bytes]:
 
 def _stage(target: Path, chunks: Iterable[bytes], sha256: str | None) -> Path:
     """Write chunks to a fsynced temporary file beside target and return its path."""
-    _make_dirs_durable(target.parent)
+    make_dirs_durable(target.parent)
     fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=_TEMP_PREFIX)
     try:
         digest = hashlib.sha256()
@@ -170,10 +170,10 @@ def _stage(target: Path, chunks: Iterable[bytes], sha256: str | None) -> Path:
 def _commit(staged: Path, target: Path) -> None:
     """Move a staged file into place atomically and make the rename durable."""
     os.replace(staged, target)
-    _fsync_dir(target.parent)
+    fsync_dir(target.parent)
 
 
-def _make_dirs_durable(directory: Path) -> None:
+def make_dirs_durable(directory: Path) -> None:
     """Create missing directories and fsync each parent, so the new entries survive a crash."""
     missing = []
     while not directory.exists():
@@ -181,10 +181,10 @@ def _make_dirs_durable(directory: Path) -> None:
         directory = directory.parent
     for path in reversed(missing):
         path.mkdir(exist_ok=True)
-        _fsync_dir(path.parent)
+        fsync_dir(path.parent)
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     if os.name != "posix":  # Windows cannot open a directory; NTFS journals renames itself
         return
     fd = os.open(directory, os.O_RDONLY)

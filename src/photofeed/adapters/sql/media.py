@@ -7,13 +7,15 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
+from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.router import ShardRouter
-from photofeed.adapters.sql.schema import media
+from photofeed.adapters.sql.schema import media, media_blobs
+from photofeed.domain.events import payload
 from photofeed.domain.media import MediaAttachment
 
 
@@ -21,16 +23,30 @@ def _load(body_json: str, post_id: int | None) -> MediaAttachment:
     return replace(codec.media_from_dict(json.loads(body_json)), post_id=post_id)
 
 
-class SqlMediaStore:
-    def __init__(self, router: ShardRouter) -> None:
-        self._router = router
+async def _set_blobs(conn: AsyncConnection, item: MediaAttachment) -> None:
+    await conn.execute(delete(media_blobs).where(media_blobs.c.media_id == item.id))
+    keys = {variant.key for variant in item.variants.values()}
+    if keys:
+        await conn.execute(insert(media_blobs), [
+            {"media_id": item.id, "key": key, "account_id": item.account_id} for key in keys])
 
-    async def add(self, item: MediaAttachment) -> None:
-        async with self._router.write(ids.shard_of(item.id)) as conn:
+
+class SqlMediaStore:
+    def __init__(self, router: ShardRouter, signal: OutboxSignal | None = None) -> None:
+        self._router = router
+        self._signal = signal
+
+    async def add(self, item: MediaAttachment, *, announce: bool = False) -> None:
+        shard = ids.shard_of(item.id)
+        async with self._router.write(shard) as conn:
             await conn.execute(insert(media).values(
                 id=item.id, account_id=item.account_id, post_id=item.post_id,
                 status=item.status, body_json=json.dumps(codec.media_to_dict(item)),
                 created_at=item.created_at))
+            await _set_blobs(conn, item)
+            if announce:
+                await add_event(conn, shard, payload("media_uploaded", media_id=item.id),
+                                self._signal)
 
     async def get(self, media_id: int) -> MediaAttachment | None:
         return (await self.get_many([media_id])).get(media_id)
@@ -51,6 +67,7 @@ class SqlMediaStore:
             await conn.execute(update(media).where(media.c.id == item.id).values(
                 status=item.status, post_id=item.post_id,
                 body_json=json.dumps(codec.media_to_dict(item))))
+            await _set_blobs(conn, item)
 
     async def attach(self, media_ids: list[int], post_id: int) -> None:
         groups = self._router.group_by_engine(media_ids, ids.shard_of)
@@ -67,3 +84,38 @@ class SqlMediaStore:
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
         return [item for batch in found for item in batch][:limit]
+
+    async def by_post(self, post_id: int) -> list[MediaAttachment]:
+        async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:
+            rows = await conn.execute(select(media.c.body_json, media.c.post_id).where(
+                media.c.post_id == post_id))
+            return [_load(row.body_json, row.post_id) for row in rows]
+
+        found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
+        return [item for batch in found for item in batch]
+
+    async def delete(self, media_id: int, *, unattached_before: datetime | None = None) -> bool:
+        doomed = delete(media).where(media.c.id == media_id)
+        if unattached_before is not None:
+            # Checked in the statement itself, so a post attaching it meanwhile wins.
+            doomed = doomed.where(media.c.post_id.is_(None),
+                                  media.c.created_at < unattached_before)
+        async with self._router.write(ids.shard_of(media_id)) as conn:
+            gone = (await conn.execute(doomed)).rowcount
+            if gone:
+                await conn.execute(delete(media_blobs).where(media_blobs.c.media_id == media_id))
+        return bool(gone)
+
+    async def referencing(self, account_id: int, key: str) -> list[int]:
+        async def fetch(conn: AsyncConnection, _index: int) -> list[int]:
+            return list((await conn.execute(select(media_blobs.c.media_id).where(
+                media_blobs.c.account_id == account_id, media_blobs.c.key == key))).scalars())
+
+        found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
+        return [media_id for batch in found for media_id in batch]
+
+    async def announce_audience_change(self, account_id: int) -> None:
+        shard = ids.shard_of(account_id)
+        async with self._router.write(shard) as conn:
+            await add_event(conn, shard, payload("media_audience_changed",
+                                                 account_id=account_id), self._signal)

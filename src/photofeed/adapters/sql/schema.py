@@ -50,6 +50,7 @@ accounts = Table(
     Column("last_status_at", UtcDateTime),
     # When the person last read their feed; hybrid fan-out skips the long inactive.
     Column("last_active_at", UtcDateTime),
+    Column("header_key", String(200)),
 )
 
 account_emails = Table(
@@ -248,6 +249,17 @@ media = Table(
     Column("created_at", UtcDateTime, nullable=False),
 )
 Index("ix_media_unattached", media.c.post_id, media.c.created_at)
+
+# Which blobs each upload uses, beside its media row. Identical content from one owner has
+# one blob; it is deleted when the last row naming it goes (any shard may hold one).
+media_blobs = Table(
+    "media_blobs",
+    metadata,
+    Column("media_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("key", String(200), primary_key=True),
+    Column("account_id", BigInteger, nullable=False),
+)
+Index("ix_media_blobs_owner", media_blobs.c.account_id, media_blobs.c.key)
 
 # UserNewsFeed, the SQL adapter: post IDs pushed into each reader's feed, on the reader's
 # shard. IDs are time-ordered, so ordering by post_id is ordering by time.

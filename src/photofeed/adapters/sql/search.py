@@ -16,14 +16,16 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photofeed import ids
 from photofeed.adapters.sql import search_names, search_postgres, search_sqlite
 from photofeed.adapters.sql.router import ShardRouter
-from photofeed.adapters.sql.search_rows import best
+from photofeed.adapters.sql.search_rows import Candidate, best
+from photofeed.adapters.sql.search_stats import Statistics
 from photofeed.domain.accounts import Account
 from photofeed.domain.search import PostQuery, Ranking, SearchDocument, SearchHit, TagStats
 from photofeed.ports.search import SearchScope
 
 # Each database ranks at most this many of its newest matches (more when a deep page asks
-# for more): bm25 costs microseconds per row, so a word in every tenth post would otherwise
-# cost a second at a million posts. Recency is part of the ranking anyway; docs/search.md.
+# for more): ranking costs microseconds per row, so a word in every tenth post would
+# otherwise cost a second at a million posts. Recency is part of the ranking anyway; see
+# docs/search.md.
 CANDIDATES = 200
 MAX_CANDIDATES = 2000
 
@@ -38,6 +40,8 @@ class SqlSearchIndex:
         self._router = router
         self._ranking = ranking or Ranking()
         self._candidates = candidates
+        # Per SQLite database, the newest posts' statistics that relevance is weighed by.
+        self._statistics = [Statistics() for _ in router.engines]
 
     async def put(self, post_id: int, account_id: int, visibility: str,
                   document: SearchDocument) -> None:
@@ -54,8 +58,13 @@ class SqlSearchIndex:
         cap = min(max(self._candidates, 2 * limit), MAX_CANDIDATES)
         now = scope.now or datetime.now(UTC)
 
-        async def search(conn: AsyncConnection, _index: int) -> list[SearchHit]:
-            found = await _dialect(conn).candidates(conn, query, scope, cap)
+        async def search(conn: AsyncConnection, index: int) -> list[SearchHit]:
+            found: list[Candidate]
+            if conn.dialect.name == "sqlite":
+                found = await search_sqlite.candidates(conn, query, scope, cap,
+                                                       self._statistics[index])
+            else:
+                found = await search_postgres.candidates(conn, query, scope, cap)
             return best(found, ranking=self._ranking, now=now, limit=limit)
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), search)

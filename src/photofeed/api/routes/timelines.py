@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
+import orjson
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import Response
 from pydantic import Field
 
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
@@ -27,13 +28,24 @@ class HomeParams(Params):
     limit: int = Field(default=20)
 
 
-def _statuses(views: list[PostView], base_url: str, headers: dict[str, str]) -> JSONResponse:
-    return JSONResponse([status_json(v, base_url) for v in views], headers=headers)
+class FastJSONResponse(Response):
+    """JSON encoded by orjson: the same compact UTF-8 as JSONResponse, at a fraction of the
+    cost, which matters on the busiest read path (a page of 20 statuses is ~40 kB)."""
+
+    media_type = "application/json"
+
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content)
+
+
+def _statuses(views: list[PostView], base_url: str,
+              headers: dict[str, str]) -> FastJSONResponse:
+    return FastJSONResponse([status_json(v, base_url) for v in views], headers=headers)
 
 
 @router.get("/api/v1/timelines/home")
 async def home(request: Request, services: Services, base_url: BaseUrl,
-               caller: Annotated[Caller, Depends(require("read:statuses"))]) -> JSONResponse:
+               caller: Annotated[Caller, Depends(require("read:statuses"))]) -> FastJSONResponse:
     params = validate(HomeParams, dict(request.query_params))
     timelines = services.timelines
     if params.order == "top":
@@ -60,7 +72,7 @@ async def home(request: Request, services: Services, base_url: BaseUrl,
 @router.get("/api/v1/timelines/public")
 async def public(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
-                 ) -> JSONResponse:
+                 ) -> FastJSONResponse:
     views, cursors = await services.timelines.public(
         viewer=caller.account if caller else None, page=page_from(request, default_limit=20,
                                                                    max_limit=40))
@@ -70,7 +82,7 @@ async def public(request: Request, services: Services, base_url: BaseUrl,
 @router.get("/api/v1/timelines/tag/{hashtag}")
 async def tag(hashtag: str, request: Request, services: Services, base_url: BaseUrl,
               caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
-              ) -> JSONResponse:
+              ) -> FastJSONResponse:
     views, cursors = await services.timelines.public(
         viewer=caller.account if caller else None,
         page=page_from(request, default_limit=20, max_limit=40),

@@ -13,19 +13,21 @@ down_revision = "0006"
 branch_labels = None
 depends_on = None
 
-# Porter stems words ("sunsets" finds "sunset"); unicode61 folds case and accents. The
-# *_words columns hold each word unstemmed with a "0" appended, which porter leaves alone,
-# so a prefix typed half-way ("beautif") still finds "beautiful" although its stem is
-# "beauti". `author` holds an "a<account id>" token, to search one person's posts. The
-# visibility filter reads the unindexed columns of the rows it meets: a "public" token
-# would make bm25 scan nine posts in ten to weigh it.
+# Per field (title, caption, tags, alt) the stems, which whole words are looked for in,
+# and the words as typed, which the word being typed is looked for in by prefix. Python
+# computes both (adapters/sql/porter.py says why FTS5 must not stem); unicode61 only splits
+# them. Prefix indexes up to 5 letters let a search walk a prefix's posts newest first and
+# stop; longer prefixes are spelled out as the words of post_search_words that they start.
+# `author` holds an "a<account id>" token, to search one person's posts. The visibility
+# filter reads the unindexed columns of the rows it meets, which the ranking reads anyway.
 _SQLITE = [
     """CREATE VIRTUAL TABLE post_search USING fts5(
-        title, caption, tags, alt, title_words, other_words, author,
+        title, caption, tags, alt, title_words, caption_words, tag_words, alt_words, author,
         account_id UNINDEXED, visibility UNINDEXED,
-        tokenize = 'porter unicode61 remove_diacritics 2', prefix = '2 3')""",
+        tokenize = 'unicode61 remove_diacritics 2', prefix = '2 3 4 5')""",
+    "CREATE TABLE post_search_words (word TEXT PRIMARY KEY) WITHOUT ROWID",
 ]
-_SQLITE_DOWN = ["DROP TABLE IF EXISTS post_search"]
+_SQLITE_DOWN = ["DROP TABLE IF EXISTS post_search_words", "DROP TABLE IF EXISTS post_search"]
 
 _POSTGRES = [
     # Trusted since PostgreSQL 13: a database owner may create it without superuser rights.

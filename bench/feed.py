@@ -1,0 +1,156 @@
+"""News Feed benchmark: push vs pull vs hybrid fan-out on a synthetic power-law graph.
+
+    python bench/feed.py                 # 100,000 users, ~100 followees each, 1,000,000 posts
+    python bench/feed.py --small         # 2,000 users, 20,000 posts; under a minute
+    python bench/feed.py --servers all   # also compare servers (hybrid mode)
+
+For each mode it reports feed read latency p50/p95/p99 server-side (Timelines.home in
+process, one reader at a time) and end to end over HTTP on loopback at 1 and 64 clients
+(load from a separate process, bench/load.py), feed reads per second, fan-out lag until
+99% of a sample of followers see a new post, feed rows written per post and the size of
+the feed store. Data sets are cached in bench/data/; results go to bench/results/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))  # the sibling modules, also when imported from elsewhere
+
+import feed_report  # noqa: E402 - needs the path above
+from feed_data import MODES, DataSet, ensure, refresh_activity  # noqa: E402
+from feed_e2e import SERVERS, end_to_end  # noqa: E402
+from feed_graph import GraphParams  # noqa: E402
+from feed_inprocess import (  # noqa: E402
+    container_for,
+    fanout_lag,
+    forget_probes,
+    server_side,
+)
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--small", action="store_true",
+                        help="2,000 users and 20,000 posts, short runs: a smoke test")
+    parser.add_argument("--users", type=int)
+    parser.add_argument("--followees", type=int)
+    parser.add_argument("--posts", type=int)
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--celebrity-followers", type=int,
+                        help="hybrid pulls authors with this many followers (default 10,000;"
+                             " 300 with --small)")
+    parser.add_argument("--cap", type=int, default=800, help="feed_cap")
+    parser.add_argument("--readers", type=int, help="accounts the reads are spread over")
+    parser.add_argument("--modes", default=",".join(MODES))
+    parser.add_argument("--reads", type=int, help="server-side reads measured per mode")
+    parser.add_argument("--clients", default="1,64")
+    parser.add_argument("--duration", type=float, help="seconds of each HTTP run")
+    parser.add_argument("--warmup", type=float, help="seconds of warm-up before each run")
+    parser.add_argument("--server", default="serve", choices=SERVERS,
+                        help="server for the per-mode HTTP runs (serve = photofeed serve)")
+    parser.add_argument("--servers", default="",
+                        help="'all' or a comma list: also compare servers in hybrid mode")
+    parser.add_argument("--lag-posts", type=int, help="probe posts per author")
+    parser.add_argument("--lag-samples", type=int, default=200)
+    parser.add_argument("--skip-http", action="store_true")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="skip the cProfile run of the read path")
+    parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
+    parser.add_argument("--out", type=Path, default=BENCH / "results")
+    parser.add_argument("--label", help="name of the result files (default: small/default)")
+    parser.add_argument("--readme", type=Path,
+                        help="write the summary into this README's feed-bench section")
+    return parser
+
+
+def _defaults(args: argparse.Namespace) -> argparse.Namespace:
+    small = args.small
+    for name, big, little in (("users", 100_000, 2_000), ("followees", 100, 50),
+                              ("posts", 1_000_000, 20_000),
+                              ("celebrity_followers", 10_000, 300), ("readers", 2_000, 200),
+                              ("reads", 2_000, 200), ("duration", 20.0, 1.5),
+                              ("warmup", 3.0, 0.5), ("lag_posts", 3, 1)):
+        if getattr(args, name) is None:
+            setattr(args, name, little if small else big)
+    return args
+
+
+async def _in_process(data: DataSet, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+    profile = None if args.no_profile else args.out / f"feed-{args.label}-profile-{mode}.txt"
+    refresh_activity(data.paths[mode])
+    forget_probes(data.paths[mode])
+    async with container_for(data, mode, args.cap) as container:
+        result: dict[str, Any] = {"server": await server_side(
+            container, data, reads=args.reads, profile_to=profile)}
+        for key, author in (("lag", data.lag_author), ("lag_celebrity", data.celebrity)):
+            result[key] = await fanout_lag(container, data, mode, author,
+                                           samples=args.lag_samples, posts=args.lag_posts)
+    return result
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    params = GraphParams(users=args.users, followees=args.followees, posts=args.posts,
+                         seed=args.seed)
+    args.label = args.label or ("small" if args.small else
+                                ("default" if params == GraphParams() else params.key))
+    args.out.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    data = ensure(params, threshold=args.celebrity_followers, cap=args.cap,
+                  readers=args.readers, root=args.data_dir)
+    clients = [int(c) for c in args.clients.split(",")]
+    results: dict[str, Any] = {
+        "label": args.label, "clients": clients, "duration": args.duration,
+        "warmup": args.warmup, "server": args.server, "modes": {},
+        "machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} "
+                   f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} "
+                   "at start",
+        "data": {k: v for k, v in vars(data).items() if k not in ("readers", "tokens",
+                                                                    "paths")}}
+    for mode in [m for m in args.modes.split(",") if m]:  # --modes '' runs servers only
+        print(f"[{time.monotonic() - started:6.0f} s] {mode}: in-process", file=sys.stderr)
+        result = asyncio.run(_in_process(data, mode, args))
+        result |= {"feed_rows_per_post": data.feed_rows_per_post[mode],
+                   "feed_rows": data.feed_rows[mode], "feed_bytes": data.feed_bytes[mode]}
+        if not args.skip_http:
+            print(f"[{time.monotonic() - started:6.0f} s] {mode}: HTTP", file=sys.stderr)
+            result["http"] = end_to_end(data, mode, server=args.server, cap=args.cap,
+                                        clients=clients, duration=args.duration,
+                                        warmup=args.warmup)
+        results["modes"][mode] = result
+    servers = SERVERS if args.servers == "all" else [s for s in args.servers.split(",") if s]
+    if servers:
+        results["servers"] = {s: end_to_end(data, "hybrid", server=s, cap=args.cap,
+                                            clients=clients, duration=args.duration,
+                                            warmup=args.warmup) for s in servers}
+    results["seconds"] = time.monotonic() - started
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _defaults(_parser().parse_args(argv))
+    results = run(args)
+    stem = args.out / f"feed-{args.label}"
+    stem.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    summary = feed_report.table(results)
+    stem.with_suffix(".md").write_text(summary)
+    if results["modes"]:
+        feed_report.plot(results, stem.with_suffix(".png"))
+    if args.readme:
+        feed_report.update_readme(args.readme, summary)
+    print(summary)
+    print(f"wrote {stem}.md, .png and .json in {results['seconds']:.0f} s", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

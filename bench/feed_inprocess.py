@@ -1,0 +1,218 @@
+"""In-process measurements: server-side read latency (with a profile) and fan-out lag."""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import pstats
+import random
+import sqlite3
+import tempfile
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from feed_data import DataSet, sql_time_ago
+from load import percentile
+from photofeed import bootstrap
+from photofeed.api.status_entities import status_json
+from photofeed.config import Settings
+from photofeed.domain.graph import Page
+from photofeed.domain.posts import NewPost
+from photofeed.workers.runner import OutboxWorker
+
+BASE_URL = "http://127.0.0.1:8000"
+PROBE = "Fan-out lag probe"
+
+
+def settings_for(data: DataSet, mode: str, data_dir: Path, cap: int) -> Settings:
+    return Settings(data_dir=data_dir, database_url=f"sqlite:///{data.paths[mode]}",
+                    fanout=mode, celebrity_followers=data.celebrity_threshold, feed_cap=cap,
+                    inprocess_workers=False, rate_limits="off")
+
+
+@asynccontextmanager
+async def container_for(data: DataSet, mode: str, cap: int) -> AsyncIterator[bootstrap.Container]:
+    with tempfile.TemporaryDirectory(prefix="feed-bench-") as scratch:
+        container = await bootstrap.build(settings_for(data, mode, Path(scratch), cap))
+        try:
+            yield container
+        finally:
+            await container.close()
+
+
+def _summary(seconds: list[float]) -> dict[str, float]:
+    done = sorted(seconds)
+    return {"p50_ms": percentile(done, 0.5) * 1000, "p95_ms": percentile(done, 0.95) * 1000,
+            "p99_ms": percentile(done, 0.99) * 1000, "count": len(done)}
+
+
+async def server_side(container: bootstrap.Container, data: DataSet, *, reads: int,
+                      profile_to: Path | None) -> dict[str, Any]:
+    """Latency of Timelines.home for random readers, one at a time, in this process."""
+    readers = [await container.accounts.get(r) for r in data.readers]
+    random.Random(7).shuffle(readers)
+    page = Page(limit=20)
+    home_times, render_times, shown, cpu = [], [], 0, 0.0
+    for n in range(reads + reads // 5):
+        cpu_before = time.process_time()  # every thread of this process, the DB's too
+        reader = readers[n % len(readers)]
+        started = time.perf_counter()
+        views, _ = await container.timelines.home(reader=reader, page=page)
+        fetched = time.perf_counter()
+        orjson.dumps([status_json(v, BASE_URL) for v in views])
+        rendered = time.perf_counter()
+        if n >= reads // 5:  # the first fifth warms caches and is not counted
+            home_times.append(fetched - started)
+            render_times.append(rendered - fetched)
+            shown += len(views)
+            cpu += time.process_time() - cpu_before
+    if profile_to is not None:
+        await _profile(container, readers, page, profile_to)
+    return {"home": _summary(home_times), "render": _summary(render_times),
+            "mean_posts": shown / max(len(home_times), 1),
+            "cpu_ms_per_read": cpu * 1000 / max(len(home_times), 1)}
+
+
+async def _profile(container: bootstrap.Container, readers: list[Any], page: Page,
+                   out: Path) -> None:
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for reader in readers[:300]:
+        views, _ = await container.timelines.home(reader=reader, page=page)
+        orjson.dumps([status_json(v, BASE_URL) for v in views])
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text)
+    stats.sort_stats("tottime").print_stats(30)
+    stats.sort_stats("cumulative").print_stats(45)
+    await asyncio.to_thread(out.write_text, text.getvalue())
+
+
+class _Watcher(threading.Thread):
+    """Polls the database from its own connection, as readers would, and stamps when each
+    sampled follower could first see the post."""
+
+    def __init__(self, path: str, post_id: int, author_id: int, owners: list[int],
+                 pulled: bool, started: float, timeout: float) -> None:
+        super().__init__(daemon=True)
+        self.seen: dict[int, float] = {}
+        self._args = (path, post_id, author_id, owners, pulled, started, timeout)
+
+    def run(self) -> None:
+        path, post_id, author_id, owners, pulled, started, timeout = self._args
+        db = sqlite3.connect(path, check_same_thread=False)
+        marks = ",".join("?" * len(owners))
+        stored = f"SELECT owner_id FROM user_feed WHERE post_id = ? AND owner_id IN ({marks})"  # noqa: S608
+        while len(self.seen) < len(owners) and time.perf_counter() - started < timeout:
+            if pulled:
+                found = db.execute("SELECT 1 FROM account_posts WHERE account_id = ? AND "
+                                   "post_id = ?", (author_id, post_id)).fetchone()
+                visible = owners if found else []
+            else:
+                visible = [r[0] for r in db.execute(stored, (post_id, *owners))]
+            now = time.perf_counter()
+            for owner in visible:
+                self.seen.setdefault(owner, now - started)
+            time.sleep(0.005)
+        db.close()
+
+
+async def fanout_lag(container: bootstrap.Container, data: DataSet, mode: str,
+                     author_id: int, *, samples: int, posts: int,
+                     give_up_after: float = 60.0) -> dict[str, Any]:
+    """Seconds from posting until the post is in 50/99/100% of sampled followers' feeds.
+
+    Followers are sampled among the active ones: hybrid fan-out skips the long inactive on
+    purpose and rebuilds their feeds when they come back.
+    """
+    with sqlite3.connect(data.paths[mode]) as db:
+        followers = [r[0] for r in db.execute(
+            "SELECT f.account_id FROM followers f JOIN accounts a ON a.id = f.account_id "
+            "WHERE f.target_id = ? AND a.last_active_at > ?", (author_id, _days_ago(30)))]
+    owners = random.Random(author_id).sample(followers, min(samples, len(followers)))
+    runs, made = [], []
+    author = await container.accounts.get(author_id)
+    pulled = container.fanout.policy.pulls_for(author.followers_count)
+    stop = asyncio.Event()
+    # Only the feed's consumers of the events: the lag of the News Feed itself, not of
+    # whatever else (search indexing, media) the same worker would also do per post.
+    feed_handlers = {kind: [h for h in handlers
+                            if getattr(h, "__self__", None) in (container.posts,
+                                                                container.fanout)]
+                     for kind, handlers in container.handlers.items()}
+    worker = OutboxWorker(container.outbox, feed_handlers, lease=timedelta(seconds=60))
+    working = asyncio.create_task(worker.run_forever(stop))
+    try:
+        for n in range(posts):
+            started = time.perf_counter()
+            view = await container.posts.create(actor=author, new=NewPost(
+                caption=f"{PROBE} {n} #benchmark"))
+            made.append(view.post.id)
+            watcher = _Watcher(data.paths[mode], view.post.id, author_id, owners, pulled,
+                               started, give_up_after)
+            watcher.start()
+            await asyncio.to_thread(watcher.join)
+            runs.append(sorted(watcher.seen.values()))
+            await _until_idle(container)
+    finally:
+        stop.set()
+        await working
+    rows = _rows_written(data.paths[mode], made)
+    forget_probes(data.paths[mode])
+    return {"author_followers": author.followers_count, "pulled": pulled,
+            "sampled": len(owners), "rows_written_per_post": rows,
+            "p50_s": _median([percentile(r, 0.5) if len(r) == len(owners) else give_up_after
+                              for r in runs]),
+            "p99_s": _median([percentile(r, 0.99) if len(r) >= 0.99 * len(owners)
+                              else give_up_after for r in runs]),
+            "max_s": max((r[-1] if r else give_up_after) for r in runs)}
+
+
+async def _until_idle(container: bootstrap.Container, *, at_most: float = 60.0) -> None:
+    # Lets the worker finish the rest of the fan-out before the next probe is posted;
+    # the outbox has no "drained" signal to wait on, so it is polled, for a bounded time
+    # (an event that keeps failing stays queued for its retries).
+    deadline = time.monotonic() + at_most
+    while await container.outbox.depth() and time.monotonic() < deadline:  # noqa: ASYNC110
+        await asyncio.sleep(0.05)
+
+
+def _rows_written(path: str, post_ids: list[int]) -> float:
+    marks = ",".join("?" * len(post_ids))
+    with sqlite3.connect(path) as db:
+        feed: int = db.execute(f"SELECT count(*) FROM user_feed WHERE post_id IN ({marks})",  # noqa: S608
+                          post_ids).fetchone()[0]
+    # Besides feed entries: the post, its author index row, its tag and the outbox event.
+    return feed / len(post_ids) + 4
+
+
+def forget_probes(path: str) -> None:
+    """Remove probe posts (also ones an interrupted run left), so a cached set stays as built."""
+    with sqlite3.connect(path) as db:
+        probes = db.execute("SELECT id, account_id FROM posts WHERE caption LIKE ?",
+                            (f"{PROBE}%",)).fetchall()
+        marks = ",".join("?" * len(probes))
+        ids = [p for p, _ in probes]
+        for table, column in (("user_feed", "post_id"), ("posts", "id"),
+                              ("account_posts", "post_id"), ("post_tags", "post_id")):
+            db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)  # noqa: S608
+        db.executemany("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?",
+                       [(a,) for _, a in probes])
+        db.execute("DELETE FROM outbox")
+
+
+def _median(values: list[float]) -> float:
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2] if ordered else 0.0
+
+
+def _days_ago(days: int) -> str:
+    return sql_time_ago(timedelta(days=days))

@@ -1,0 +1,111 @@
+"""The feed benchmark's outputs: a markdown table, a PNG plot and the README summary."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+Results = dict[str, Any]
+README_START, README_END = "<!-- feed-bench:start -->", "<!-- feed-bench:end -->"
+COLUMNS = ("mode", "server p50/p95/p99 ms", "HTTP 1 client p50/p95/p99 ms",
+           "HTTP 64 clients p50/p95/p99 ms", "reads/s (64 clients)", "CPU ms/read in-process",
+           "CPU ms/read HTTP server", "lag p99 s (push author)", "lag p99 s (celebrity)",
+           "feed rows written/post", "feed store rows", "feed store MB")
+
+
+def _triple(part: dict[str, Any] | None) -> str:
+    if not part:
+        return "-"
+    return f"{part['p50_ms']:.1f} / {part['p95_ms']:.1f} / {part['p99_ms']:.1f}"
+
+
+def _row(mode: str, result: Results, top: int) -> list[str]:
+    http = result.get("http", {})
+    lag, celebrity = result.get("lag", {}), result.get("lag_celebrity", {})
+    many = http.get(str(top))
+    return [mode, _triple(result["server"]["home"]), _triple(http.get("1")), _triple(many),
+            f"{many['rps']:.0f}" if many else "-",
+            f"{result['server']['cpu_ms_per_read']:.1f}",
+            f"{many['server_cpu_ms_per_read']:.1f}" if many else "-",
+            f"{lag['p99_s']:.2f}" if lag else "-",
+            f"{celebrity['p99_s']:.2f}" + (" (pulled)" if celebrity.get("pulled") else "")
+            if celebrity else "-",
+            f"{result['feed_rows_per_post']:.1f}", f"{result['feed_rows']:,}",
+            f"{result['feed_bytes'] / 1e6:,.0f}"]
+
+
+def table(results: Results) -> str:
+    """Markdown: one line per mode, then what the numbers were measured on."""
+    top = max(int(c) for c in results["clients"])
+    head = [c.replace("64", str(top)) for c in COLUMNS]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_row(m, r, top)) + " |" for m, r in results["modes"].items()]
+    data = results["data"]
+    lines += ["", f"Data set: {data['users']:,} users, {data['follows']:,} follows, "
+              f"{data['posts']:,} posts; celebrity threshold {data['celebrity_threshold']:,} "
+              f"followers; push author has {data['lag_author_followers']:,} followers, "
+              f"celebrity {data['celebrity_followers']:,}. Server: {results['server']}. "
+              f"HTTP runs: {results['duration']:g} s each after {results['warmup']:g} s "
+              f"warm-up. Machine: {results['machine']}."]
+    servers = results.get("servers")
+    if servers:
+        lines += ["", "| server (hybrid, GET home limit=20) | clients | reads/s | "
+                  "p50/p95/p99 ms |", "|---|---|---|---|"]
+        for name, by_clients in servers.items():
+            for clients, run in by_clients.items():
+                lines.append(f"| {name} | {clients} | {run['rps']:.0f} | {_triple(run)} |")
+    return "\n".join(lines) + "\n"
+
+
+def plot(results: Results, path: Path) -> None:
+    """Latency percentiles per mode and measurement, and fan-out lag per mode."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    modes = list(results["modes"])
+    top = str(max(int(c) for c in results["clients"]))
+    kinds = [("server", "in-process"), ("1", "HTTP 1 client"), (top, f"HTTP {top} clients")]
+    figure, (latency, lag) = plt.subplots(1, 2, figsize=(13, 5))
+    width = 0.8 / (len(kinds) * 3)
+    for k, (kind, label) in enumerate(kinds):
+        for q, quantile in enumerate(("p50_ms", "p95_ms", "p99_ms")):
+            values = [_part(results["modes"][m], kind).get(quantile, 0.0) for m in modes]
+            offset = (k * 3 + q) * width - 0.4 + width / 2
+            latency.bar([i + offset for i in range(len(modes))], values, width,
+                        label=f"{label} {quantile[:3]}", color=f"C{k}", alpha=0.45 + 0.25 * q)
+    latency.set_xticks(range(len(modes)), modes)
+    latency.set_yscale("log")
+    latency.set_ylabel("feed read latency, ms (log)")
+    latency.set_title("GET home feed, 20 posts")
+    latency.legend(fontsize=7, ncol=3)
+    for a, (key, label) in enumerate((("lag", "push author"), ("lag_celebrity", "celebrity"))):
+        values = [results["modes"][m].get(key, {}).get("p99_s", 0.0) for m in modes]
+        lag.bar([i + (a - 0.5) * 0.4 for i in range(len(modes))], values, 0.4, label=label)
+    lag.set_xticks(range(len(modes)), modes)
+    lag.set_ylabel("seconds until 99% of sampled followers see a post")
+    lag.set_title("fan-out lag p99")
+    lag.legend()
+    figure.tight_layout()
+    figure.savefig(path, dpi=110)
+    plt.close(figure)
+
+
+def _part(result: Results, kind: str) -> dict[str, float]:
+    if kind == "server":
+        home: dict[str, float] = result["server"]["home"]
+        return home
+    http: dict[str, float] = result.get("http", {}).get(kind, {})
+    return http
+
+
+def update_readme(readme: Path, summary: str) -> None:
+    """Replace the benchmark's section of a README, or append one."""
+    text = readme.read_text() if readme.exists() else "# Benchmarks\n"
+    block = f"{README_START}\n{summary.rstrip()}\n{README_END}"
+    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    text = pattern.sub(lambda _: block, text) if pattern.search(text) \
+        else text.rstrip() + "\n\n" + block + "\n"
+    readme.write_text(text)

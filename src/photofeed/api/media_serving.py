@@ -1,0 +1,172 @@
+"""GET and HEAD of /media/<key>: answered before routing, without the database.
+
+A plain URL is answered from the public copies alone (a blob is there only while a post
+anyone may see shows it); a URL with a valid, unexpired signature from the private blob
+store. Files go out by `http.response.pathsend` where the server offers it (granian sends
+them from Rust), else in chunks. This layer also hands the request's link signer to the
+routes (api/media_links.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import re
+import time
+from typing import TYPE_CHECKING
+
+from starlette.applications import Starlette
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from photofeed.api.http_ranges import Unsatisfiable, http_date, not_modified, wanted_range
+from photofeed.api.media_links import done_signing, use_signer
+
+if TYPE_CHECKING:
+    from photofeed.bootstrap import Container
+
+_KEY = re.compile(r"[a-z0-9][a-z0-9._-]{2,198}[a-z0-9]")
+_TYPES = {".jpg": b"image/jpeg", ".png": b"image/png", ".webp": b"image/webp",
+          ".mp4": b"video/mp4", ".webm": b"video/webm"}
+# Public names are immutable; shared caches (a CDN) revalidate after 5 minutes, so a copy
+# withdrawn when its post turns private stops being served there too.
+PUBLIC_CACHE = b"public, max-age=31536000, s-maxage=300, immutable"
+_CHUNK = 256 * 1024
+_SAFETY = [(b"x-content-type-options", b"nosniff"), (b"accept-ranges", b"bytes"),
+           (b"content-security-policy", b"default-src 'none'; sandbox")]
+
+
+class MediaFront:
+    """Media files here, everything else to the application.
+
+    Added as the application's outermost middleware it serves every ASGI server and test
+    client. The production server also wraps the whole application in one (`root` given),
+    so media requests skip even the framework's per-request work.
+    """
+
+    def __init__(self, app: ASGIApp, *, root: Starlette | None = None) -> None:
+        self.app = app
+        self._root = root
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        state = (self._root or scope["app"]).state
+        container: Container | None = getattr(state, "container", None)
+        token = use_signer(container.signer if container else None)
+        try:
+            if container is not None and scope["path"].startswith("/media/"):
+                await _serve(scope, send, container)
+            else:
+                await self.app(scope, receive, send)
+        finally:
+            done_signing(token)
+
+
+async def _serve(scope: Scope, send: Send, container: Container) -> None:
+    if scope["method"] not in ("GET", "HEAD"):
+        await _error(send, 405, "Method not allowed", [(b"allow", b"GET, HEAD")])
+        return
+    key = scope["path"][len("/media/"):]
+    query = _query(scope["query_string"]) if scope["query_string"] else {}
+    if not _KEY.fullmatch(key) or key.endswith(".upload"):
+        await _error(send, 404, "Record not found")
+        return
+    found = _locate(key, query, container)
+    if isinstance(found, int):
+        await _error(send, found, "This link has expired" if found == 403 else
+                     "Record not found")
+        return
+    path, cache = found
+    try:
+        st = os.stat(path)  # a local stat costs microseconds; a thread would cost more
+    except OSError:
+        await _error(send, 404, "Record not found")
+        return
+    await _answer(scope, send, path, st, key, cache, download="download" in query)
+
+
+def _query(raw: bytes) -> dict[str, str]:
+    """The query's fields, first value of each: ours are plain ASCII, never escaped."""
+    fields: dict[str, str] = {}
+    for pair in raw.decode("latin-1").split("&"):
+        name, _, value = pair.partition("=")
+        fields.setdefault(name, value)
+    return fields
+
+
+def _locate(key: str, query: dict[str, str],
+            container: Container) -> tuple[str, bytes] | int:
+    """The file for this URL and its Cache-Control, or an error status."""
+    if "sig" not in query:
+        path = container.public_media.local_file(key)
+        return (path, PUBLIC_CACHE) if path is not None else 404
+    expires, signature = query.get("exp", ""), query["sig"]
+    now = time.time()
+    if not container.signer.verify(key, expires, signature, now=now):
+        authentic = expires.isdigit() and container.signer.verify(key, expires, signature,
+                                                                  now=0)
+        return 403 if authentic else 404
+    blob = container.blobs.local_path(key)
+    if blob is None:
+        return 404
+    return str(blob), f"private, max-age={max(0, int(expires) - int(now))}".encode()
+
+
+async def _answer(scope: Scope, send: Send, path: str, st: os.stat_result, key: str,
+                  cache: bytes, *, download: bool) -> None:
+    headers = dict(scope["headers"])
+    suffix = key[key.rfind("."):]
+    common = [(b"etag", f'"{key}"'.encode()), (b"last-modified", http_date(st.st_mtime).encode()),
+              (b"cache-control", cache), *_SAFETY]
+    if not_modified(headers, key, st.st_mtime):
+        await send({"type": "http.response.start", "status": 304, "headers": common})
+        await send({"type": "http.response.body", "body": b""})
+        return
+    common.append((b"content-type", _TYPES.get(suffix, b"application/octet-stream")))
+    if download:
+        name = f"photofeed-{key[:16]}{suffix}"
+        common.append((b"content-disposition", f'attachment; filename="{name}"'.encode()))
+    try:
+        wanted = wanted_range(headers, st.st_size, key, st.st_mtime)
+    except Unsatisfiable:
+        await _error(send, 416, "Requested range not satisfiable",
+                     [(b"content-range", f"bytes */{st.st_size}".encode())])
+        return
+    start, end = wanted if wanted else (0, st.st_size - 1)
+    status = 206 if wanted else 200
+    if wanted:
+        common.append((b"content-range", f"bytes {start}-{end}/{st.st_size}".encode()))
+    common.append((b"content-length", str(end - start + 1).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": common})
+    if scope["method"] == "HEAD":
+        await send({"type": "http.response.body", "body": b""})
+    elif not wanted and "http.response.pathsend" in scope.get("extensions", {}):
+        await send({"type": "http.response.pathsend", "path": path})
+    else:
+        await _send_bytes(send, path, start, end - start + 1)
+
+
+async def _send_bytes(send: Send, path: str, start: int, length: int) -> None:
+    with open(path, "rb") as fh:  # noqa: ASYNC230 - one small read, from the page cache
+        fh.seek(start)
+        while length > 0:
+            size = min(_CHUNK, length)
+            # Small reads come from the page cache at once; large ones must not stall the loop.
+            chunk = fh.read(size) if length <= _CHUNK else await asyncio.to_thread(fh.read, size)
+            if not chunk:
+                break
+            length -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": length > 0})
+    if length > 0:  # the file shrank under us; end the body so the client does not hang
+        await send({"type": "http.response.body", "body": b""})
+
+
+async def _error(send: Send, status: int, message: str,
+                 extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
+        (b"x-content-type-options", b"nosniff"), *(extra or [])]})
+    await send({"type": "http.response.body", "body": body})
