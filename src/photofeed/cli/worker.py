@@ -10,6 +10,7 @@ from typing import Any
 
 from photofeed import bootstrap, logs
 from photofeed.cli.common import settings_from
+from photofeed.workers.periodic import run_periodically
 from photofeed.workers.runner import OutboxWorker
 
 
@@ -34,7 +35,8 @@ def run(args: argparse.Namespace) -> int:
                               lease=timedelta(seconds=settings.outbox_lease_seconds))
         print(f"photofeed worker {worker.owner} started", flush=True)
         try:
-            await worker.run_forever(stop)
+            await asyncio.gather(worker.run_forever(stop),
+                                 run_periodically(container.periodic_jobs, stop))
         finally:
             await container.close()
 

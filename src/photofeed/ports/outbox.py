@@ -17,6 +17,10 @@ class Outbox(Protocol):
                     lease: timedelta) -> list[Event]:
         """Take up to `limit` due events nobody else holds, for `lease`."""
 
+    async def extend(self, partition: int, event_ids: list[int], *, owner: str,
+                     lease: timedelta) -> None:
+        """Keep holding events still being worked on, so nobody else starts them."""
+
     async def complete(self, partition: int, event_ids: list[int]) -> None:
         """Forget events whose effects are done."""
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import socket
@@ -85,6 +86,27 @@ class OutboxWorker:
             waiter.cancel()
 
     async def _handle_batch(self, partition: int, events: list[Event]) -> int:
+        # A long handler (a video transcode) renews the batch's lease while it runs, so a
+        # short lease still hands a dead worker's events to a standby within seconds.
+        keeper = asyncio.create_task(self._keep_claim(partition, [e.id for e in events]))
+        try:
+            return await self._run_batch(partition, events)
+        finally:
+            keeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await keeper
+
+    async def _keep_claim(self, partition: int, event_ids: list[int]) -> None:
+        while True:
+            await asyncio.sleep(self._lease.total_seconds() / 3)
+            try:
+                await self._outbox.extend(partition, event_ids, owner=self.owner,
+                                          lease=self._lease)
+            except Exception:
+                log.warning("could not extend the claim on %d events", len(event_ids),
+                            exc_info=True)
+
+    async def _run_batch(self, partition: int, events: list[Event]) -> int:
         done: list[int] = []
         for event in events:
             handlers = self._handlers.get(event.kind)

@@ -82,6 +82,14 @@ class SqlOutbox:
         return [Event(id=r.id, kind=r.kind, payload=json.loads(r.payload), attempts=r.attempts,
                       created_at=r.created_at) for r in rows]
 
+    async def extend(self, partition: int, event_ids: list[int], *, owner: str,
+                     lease: timedelta) -> None:
+        if event_ids:
+            async with self._router.write_engine(partition) as conn:
+                await conn.execute(update(outbox).where(
+                    outbox.c.id.in_(event_ids), outbox.c.claimed_by == owner
+                ).values(claimed_until=datetime.now(UTC) + lease))
+
     async def complete(self, partition: int, event_ids: list[int]) -> None:
         if event_ids:
             async with self._router.write_engine(partition) as conn:
