@@ -6,8 +6,10 @@ import asyncio
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
 from tests.api.conftest import ClientFactory
+from tests.api.media_support import ready_photo
 from tests.api.support import Person, register
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "postgres"], indirect=True)
@@ -68,3 +70,15 @@ async def _race(client: httpx.AsyncClient, author: Person, people: list[Person])
     for person in people:
         shown = (await client.get(url, headers=person.headers)).json()
         assert shown["favourited"] == (person.username in final)
+
+
+async def test_two_racing_posts_cannot_share_one_upload(
+        app: FastAPI, client: httpx.AsyncClient) -> None:
+    ann = await register(client, "racer")
+    photo = await ready_photo(app, ann.id)
+    racing = await asyncio.gather(*(client.post(
+        "/api/v1/statuses", headers=ann.headers,
+        json={"status": f"take {i}", "media_ids": [photo]}) for i in range(4)))
+    assert sorted(r.status_code for r in racing) == [200, 422, 422, 422]
+    grid = await client.get(f"/api/v1/accounts/{ann.id}/statuses")
+    assert [len(s["media_attachments"]) for s in grid.json()] == [1]

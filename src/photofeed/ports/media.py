@@ -23,8 +23,11 @@ class MediaStore(Protocol):
     async def replace(self, media: MediaAttachment) -> None:
         """Store a changed attachment (processing finished, description edited, attached)."""
 
-    async def attach(self, media_ids: list[int], post_id: int) -> None:
-        """Mark uploads as used by a post, so the cleanup job leaves them alone."""
+    async def attach(self, media_ids: list[int], post_id: int) -> bool:
+        """Claim unused uploads for a post, all or none; False if one is already posted."""
+
+    async def detach(self, media_ids: list[int], post_id: int) -> None:
+        """Give back uploads a post claimed but could not use."""
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
         """Uploads nobody posted, older than `moment`, for the cleanup job."""

@@ -58,12 +58,11 @@ class PostService:
                 return await self.get(viewer=actor, post_id=earlier)
         try:
             post = await self._build(actor, new, post_id, parent)
-            await self._store.add(post)
+            await self._claim_media(post)
         except BaseException:
             if idempotency_key:
                 await self._store.release_idempotency(actor.id, idempotency_key[:200])
             raise
-        await self._media.attach([m.id for m in post.media], post.id)
         if parent is not None and parent.account_id != actor.id:
             await self._affinity.bump(actor.id, parent.account_id, 2)
         # The outbox repeats this; doing it now lets the author see the post on their
@@ -73,6 +72,17 @@ class PostService:
             # Published now, not only by the outbox: clients fetch the media right away.
             await self._media_lifecycle.sync_post(post)
         return PostView(post=post, author=actor)
+
+    async def _claim_media(self, post: Post) -> None:
+        """Take the uploads for this post and store it; two posts never share an upload."""
+        media_ids = [m.id for m in post.media]
+        if not await self._media.attach(media_ids, post.id):
+            raise Unprocessable("One of the photos or videos was just posted elsewhere")
+        try:
+            await self._store.add(post)
+        except BaseException:
+            await self._media.detach(media_ids, post.id)
+            raise
 
     async def _build(self, actor: Account, new: NewPost, post_id: int,
                      parent: Post | None) -> Post:

@@ -31,6 +31,10 @@ async def _set_blobs(conn: AsyncConnection, item: MediaAttachment) -> None:
             {"media_id": item.id, "key": key, "account_id": item.account_id} for key in keys])
 
 
+class _AlreadyUsed(Exception):
+    """Rolls back a claim that found an upload already posted."""
+
+
 class SqlMediaStore:
     def __init__(self, router: ShardRouter, signal: OutboxSignal | None = None) -> None:
         self._router = router
@@ -69,12 +73,28 @@ class SqlMediaStore:
                 body_json=json.dumps(codec.media_to_dict(item))))
             await _set_blobs(conn, item)
 
-    async def attach(self, media_ids: list[int], post_id: int) -> None:
+    async def attach(self, media_ids: list[int], post_id: int) -> bool:
+        groups = self._router.group_by_engine(media_ids, ids.shard_of)
+        for index, group in groups.items():
+            try:
+                async with self._router.write_engine(index) as conn:
+                    # Only unused uploads are taken, so two racing posts cannot both get one.
+                    taken = await conn.execute(update(media).where(
+                        media.c.id.in_(group), media.c.post_id.is_(None)
+                    ).values(post_id=post_id))
+                    if taken.rowcount != len(group):
+                        raise _AlreadyUsed
+            except _AlreadyUsed:
+                await self.detach(media_ids, post_id)
+                return False
+        return True
+
+    async def detach(self, media_ids: list[int], post_id: int) -> None:
         groups = self._router.group_by_engine(media_ids, ids.shard_of)
         for index, group in groups.items():
             async with self._router.write_engine(index) as conn:
-                await conn.execute(update(media).where(media.c.id.in_(group))
-                                   .values(post_id=post_id))
+                await conn.execute(update(media).where(
+                    media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
         async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:
