@@ -61,9 +61,11 @@ def app_from_environment() -> ASGIApp:
 
     Media requests are answered before the framework sees them (api/media_serving.py).
     """
+    from photofeed import logs
     from photofeed.api.media_serving import MediaFront
     from photofeed.asgi import create_app
 
+    logs.configure()
     app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
     return MediaFront(app, root=app)
 
