@@ -14,6 +14,7 @@ from starlette.middleware.cors import CORSMiddleware
 
 from photofeed import __version__, bootstrap
 from photofeed.api import errors
+from photofeed.api.concurrency import ConcurrencyLimit
 from photofeed.api.media_serving import MediaFront
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
 from photofeed.api.observability import RequestObserver, metrics
@@ -87,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
                        allow_headers=["*"], expose_headers=["Link", "X-RateLimit-Limit",
                                                             "X-RateLimit-Remaining",
                                                             "X-RateLimit-Reset", "X-Request-Id"])
+    app.add_middleware(ConcurrencyLimit, limit=settings.max_connections)
     app.add_middleware(RequestObserver)
     # Outermost, so routing and every other layer see the path without a trailing slash.
     app.add_middleware(StripTrailingSlash)

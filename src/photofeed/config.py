@@ -19,6 +19,8 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     role: Role = "all"
+    # Requests (open streams included) one server process handles at once; past it, a 503.
+    max_connections: int = Field(default=500, ge=1)
     data_dir: Path = Path("data")
     # Comma-separated database URLs; logical shards are spread over them in ranges.
     # Empty means one SQLite file under data_dir.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -57,3 +59,27 @@ async def test_reads_and_writes_go_to_their_own_servers(
     assert "write server" in refused.json()["error"]
     for client in servers.values():
         assert (await client.get("/health/live")).status_code == 200
+
+
+async def test_past_the_connection_limit_clients_get_a_fast_503(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, max_connections=2, rate_limits="off",
+                        **FAST_HASHING)
+    app = create_app(settings)
+    async with LifespanManager(app), httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://t") as client:
+        ann = await register(client, "ann")
+        first = await client.post("/api/v1/statuses", headers=ann.headers,
+                                  data={"status": "hello"})
+        holding = [asyncio.create_task(client.get(
+            "/api/v1/timelines/home", headers=ann.headers,
+            params={"min_id": first.json()["id"], "wait": "3"})) for _ in range(2)]
+        await asyncio.sleep(0.5)
+        started = time.monotonic()
+        refused = await client.get("/api/v1/instance")
+        assert time.monotonic() - started < 1
+        assert refused.status_code == 503
+        assert refused.headers["retry-after"] == "1"
+        assert "connection limit" in refused.json()["error"]
+        assert (await client.get("/health/live")).status_code == 200
+        assert [r.status_code for r in await asyncio.gather(*holding)] == [200, 200]
+        assert (await client.get("/api/v1/instance")).status_code == 200

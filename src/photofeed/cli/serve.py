@@ -27,6 +27,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
     serve.add_argument("--host")
     serve.add_argument("--port", type=int, help="0 picks a free port (printed at start)")
     serve.add_argument("--role", choices=["read", "write", "all"])
+    serve.add_argument("--max-connections", dest="max_connections", type=int,
+                       help="requests one server process handles at once; more get a 503 "
+                            "with Retry-After (default 500)")
     serve.add_argument("--workers", type=int, default=1,
                        help="server processes (each runs the app; default 1)")
     serve.set_defaults(run=run)
