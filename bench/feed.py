@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--lag-samples", type=int, default=200)
     parser.add_argument("--skip-http", action="store_true")
     parser.add_argument("--no-profile", action="store_true",
-                        help="skip the cProfile run of the read path")
+                        help="skip the cProfile run of the read path (--small skips it)")
     parser.add_argument("--data-dir", type=Path, default=BENCH / "data")
     parser.add_argument("--out", type=Path, default=BENCH / "results")
     parser.add_argument("--label", help="name of the result files (default: small/default)")
@@ -78,10 +78,11 @@ def _defaults(args: argparse.Namespace) -> argparse.Namespace:
     for name, big, little in (("users", 100_000, 2_000), ("followees", 100, 50),
                               ("posts", 1_000_000, 20_000),
                               ("celebrity_followers", 10_000, 300), ("readers", 2_000, 200),
-                              ("reads", 2_000, 200), ("duration", 20.0, 1.5),
+                              ("reads", 2_000, 100), ("duration", 20.0, 1.5),
                               ("warmup", 3.0, 0.5), ("lag_posts", 3, 1)):
         if getattr(args, name) is None:
             setattr(args, name, little if small else big)
+    args.no_profile = args.no_profile or small  # a smoke run has no use for a profile
     return args
 
 

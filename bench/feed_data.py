@@ -194,7 +194,7 @@ def _write_feeds(graph: Graph, path: Path, *, mode: str, threshold: int,
     own_only = ("INSERT INTO user_feed (owner_id, post_id, author_id) SELECT :owner, post_id, "
                 "account_id FROM account_posts WHERE account_id = :owner "
                 "ORDER BY post_id DESC LIMIT :cap")
-    with Progress(f"{mode} feeds (readers)", graph.params.users) as progress:
+    with Progress(f"{mode} feeds", graph.params.users, unit="readers") as progress:
         db.execute("BEGIN")
         for reader, owner in enumerate(graph.account_ids.tolist()):
             # Hybrid fan-out skips long-inactive readers; only their own posts are there.
@@ -203,6 +203,7 @@ def _write_feeds(graph: Graph, path: Path, *, mode: str, threshold: int,
                        {"owner": owner, "threshold": threshold, "cap": cap})
             if reader % 1000 == 999:
                 progress.advance(1000)
+        progress.advance(graph.params.users % 1000)
         db.execute("COMMIT")
     _finish_load(db, {"user_feed"})
     partial.rename(path)

@@ -75,7 +75,7 @@ async def server_side(container: bootstrap.Container, data: DataSet, *, reads: i
             shown += len(views)
             cpu += time.process_time() - cpu_before
     if profile_to is not None:
-        await _profile(container, readers, page, profile_to)
+        await _profile(container, readers[:min(300, reads)], page, profile_to)
     return {"home": _summary(home_times), "render": _summary(render_times),
             "mean_posts": shown / max(len(home_times), 1),
             "cpu_ms_per_read": cpu * 1000 / max(len(home_times), 1)}
@@ -85,7 +85,7 @@ async def _profile(container: bootstrap.Container, readers: list[Any], page: Pag
                    out: Path) -> None:
     profiler = cProfile.Profile()
     profiler.enable()
-    for reader in readers[:300]:
+    for reader in readers:
         views, _ = await container.timelines.home(reader=reader, page=page)
         orjson.dumps([status_json(v, BASE_URL) for v in views])
     profiler.disable()

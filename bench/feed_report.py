@@ -51,10 +51,11 @@ def table(results: Results) -> str:
     servers = results.get("servers")
     if servers:
         lines += ["", "| server (hybrid, GET home limit=20) | clients | reads/s | "
-                  "p50/p95/p99 ms |", "|---|---|---|---|"]
+                  "p50/p95/p99 ms | server CPU ms/read |", "|---|---|---|---|---|"]
         for name, by_clients in servers.items():
             for clients, run in by_clients.items():
-                lines.append(f"| {name} | {clients} | {run['rps']:.0f} | {_triple(run)} |")
+                lines.append(f"| {name} | {clients} | {run['rps']:.0f} | {_triple(run)} | "
+                             f"{run['server_cpu_ms_per_read']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -10,8 +10,9 @@ from types import TracebackType
 class Progress:
     """`with Progress("posts", total) as bar: bar.advance(n)` draws at most 5 times a second."""
 
-    def __init__(self, label: str, total: int, *, width: int = 30) -> None:
+    def __init__(self, label: str, total: int, *, unit: str = "rows", width: int = 30) -> None:
         self._label = label
+        self._unit = unit
         self._total = max(total, 1)
         self._width = width
         self._done = 0
@@ -39,7 +40,7 @@ class Progress:
         rate = self._done / elapsed if elapsed > 0 else 0.0
         left = (self._total - self._done) / rate if rate and not final else 0.0
         line = (f"\r{self._label:>18} [{'#' * filled}{'.' * (self._width - filled)}] "
-                f"{share:6.1%} {self._done:>11,} rows {rate:>9,.0f}/s "
+                f"{share:6.1%} {self._done:>11,} {self._unit} {rate:>9,.0f}/s "
                 f"{'done in ' + _clock(elapsed) if final else 'eta ' + _clock(left)}")
         sys.stderr.write(line + ("\n" if final else ""))
         sys.stderr.flush()
