@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from photofeed.domain.accounts import Account
 from photofeed.domain.media import MediaAttachment, Variant
@@ -37,19 +37,18 @@ def cover(post: Post) -> tuple[MediaAttachment, Variant] | None:
 
 def share_links(url: str, title: str, image_url: str | None) -> dict[str, str]:
     """Each network's "share this" address for a post's page, keyed by network."""
-
-    def query(**params: str | None) -> str:
-        kept = {name: value for name, value in params.items() if value}
-        # quote, not quote_plus: mailto: (RFC 6068) reads "+" literally.
-        return urlencode(kept, quote_via=quote)
-
+    # Each value is quoted once and reused: this runs for every public post in every
+    # timeline page. quote, not quote_plus: mailto: (RFC 6068) reads "+" literally.
+    u, t = quote(url, safe=""), quote(title, safe="")
+    media = f"&media={quote(image_url, safe='')}" if image_url else ""
+    text = f"&text={t}" if t else ""
     return {
-        "facebook": "https://www.facebook.com/sharer/sharer.php?" + query(u=url),
-        "x": "https://x.com/intent/tweet?" + query(url=url, text=title),
-        "tumblr": "https://www.tumblr.com/widgets/share/tool?"
-                  + query(canonicalUrl=url, title=title, posttype="link"),
-        "pinterest": "https://pinterest.com/pin/create/button/?"
-                     + query(url=url, media=image_url, description=title),
-        "reddit": "https://www.reddit.com/submit?" + query(url=url, title=title),
-        "email": "mailto:?" + query(subject=title, body=url),
+        "facebook": f"https://www.facebook.com/sharer/sharer.php?u={u}",
+        "x": f"https://x.com/intent/tweet?url={u}{text}",
+        "tumblr": f"https://www.tumblr.com/widgets/share/tool?canonicalUrl={u}"
+                  + (f"&title={t}" if t else "") + "&posttype=link",
+        "pinterest": f"https://pinterest.com/pin/create/button/?url={u}{media}"
+                     + (f"&description={t}" if t else ""),
+        "reddit": f"https://www.reddit.com/submit?url={u}" + (f"&title={t}" if t else ""),
+        "email": ("mailto:?" + (f"subject={t}&" if t else "") + f"body={u}"),
     }
