@@ -44,8 +44,9 @@ def test_nothing_searchable_or_only_plain_words(typed: str) -> None:
 def test_engine_expressions_quote_every_word() -> None:
     query = parse_post_query('near "a b" -c #d OR ee')
     fts = search_sqlite.expression(query, SearchScope(only_author=7))
-    assert fts == ('{title caption tags alt title_words other_words} : (("near") AND '
-                   '("a" + "b") AND ("c") AND (tags : ("d")) AND ("ee" OR "ee" *))'
+    stems, typed = "{title caption tags alt}", "{title_words caption_words tag_words alt_words}"
+    assert fts == (f'({stems} : ("near")) AND ({stems} : ("a" + "b")) AND ({stems} : ("c"))'
+                   f' AND (tags : ("d")) AND ({stems} : ("ee") OR {typed} : ("ee" *))'
                    ' AND author : "a7"')
     assert search_postgres.expression(query) == (
         "('near') & ('a' <-> 'b') & ('c') & ('d':B) & ('ee' | 'ee':*)")

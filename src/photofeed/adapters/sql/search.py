@@ -55,7 +55,13 @@ class SqlSearchIndex:
     async def posts(self, query: PostQuery, scope: SearchScope, limit: int) -> list[SearchHit]:
         if query.empty or limit <= 0:
             return []
-        cap = min(max(self._candidates, 2 * limit), MAX_CANDIDATES)
+        # A query with a phrase ranks half as many: its matches are few and spread over
+        # time, so finding each costs the engine many position checks, while they differ
+        # little in relevance (at 1M posts, 100 candidates gave the same first page as 2000
+        # for 95% of the benchmark's phrases, 200 for 98%; p99 CPU 13 ms instead of 20).
+        phrase = any(len(term.words) > 1 for term in query.terms)
+        cap = min(max(self._candidates // 2 if phrase else self._candidates, 2 * limit),
+                  MAX_CANDIDATES)
         now = scope.now or datetime.now(UTC)
 
         async def search(conn: AsyncConnection, index: int) -> list[SearchHit]:

@@ -54,36 +54,26 @@ def near_unit(query: PostQuery) -> Unit | None:
     return Unit(tuple(stem(word) for word in near.words))
 
 
-@dataclass(frozen=True)
-class Document:
-    """A candidate's index row: per field its stems and its words, in order."""
-
-    stems: Sequence[Sequence[str]]
-    words: Sequence[Sequence[str]]
-
-    @classmethod
-    def of(cls, stems: Sequence[str], words: Sequence[str]) -> Document:
-        """From the space-separated columns of the index row."""
-        return cls(stems=[s.split() for s in stems], words=[w.split() for w in words])
-
-    @property
-    def length(self) -> int:
-        """Tokens in the row, as FTS5 counts them (the author token included)."""
-        return sum(map(len, self.stems)) + sum(map(len, self.words)) + 1
+def length(stems: Sequence[str]) -> int:
+    """Tokens in an index row as FTS5 counts them: each word's stem and the word as typed
+    (as many), and the author token."""
+    return 1 + 2 * sum(text.count(" ") + 1 for text in stems if text)
 
 
-def frequency(unit: Unit, document: Document) -> float:
-    """Matches of the unit in the document, weighted by field."""
-    fields = document.words if unit.prefix else document.stems
+def frequency(unit: Unit, stems: Sequence[str], words: Sequence[str]) -> float:
+    """Matches of the unit in an index row (space-separated per field), weighted by field."""
+    texts = words if unit.prefix else stems
+    first = unit.tokens[0]
     total = 0.0
     for field in ((TAGS,) if unit.tags_only else _ALL):
-        found = _count(unit, fields[field])
-        if found:
-            total += FIELD_WEIGHTS[field] * found
+        text = texts[field]
+        # Most fields lack the word altogether: a substring test spares splitting them.
+        if first in text:
+            total += FIELD_WEIGHTS[field] * _count(unit, text.split())
     return total
 
 
-def _count(unit: Unit, tokens: Sequence[str]) -> int:
+def _count(unit: Unit, tokens: list[str]) -> int:
     first, size = unit.tokens[0], len(unit.tokens)
     if size == 1:
         if unit.prefix:
@@ -99,13 +89,22 @@ def _count(unit: Unit, tokens: Sequence[str]) -> int:
     return found
 
 
-def score(units: Sequence[Unit], weights: Sequence[float], document: Document,
-          average_length: float) -> float:
-    """BM25: each unit's saturated, length-normalised frequency times its weight (idf)."""
-    norm = K1 * (1.0 - B + B * document.length / max(average_length, 1.0))
-    total = 0.0
-    for unit, weight in zip(units, weights, strict=True):
-        found = frequency(unit, document)
-        if found:
-            total += weight * found * (K1 + 1.0) / (found + norm)
-    return total
+class Scorer:
+    """BM25 of index rows for one query: each unit's saturated, length-normalised
+    frequency times its weight (idf), summed, as FTS5's bm25() computes it."""
+
+    def __init__(self, units: Sequence[Unit], weights: Sequence[float],
+                 average_length: float) -> None:
+        self._units = list(zip(units, weights, strict=True))
+        # norm = K1 * (1 - B + B * length / average_length) = slope * length + base
+        self._slope = K1 * B / max(average_length, 1.0)
+        self._base = K1 * (1.0 - B)
+
+    def __call__(self, stems: Sequence[str], words: Sequence[str]) -> float:
+        norm = self._slope * length(stems) + self._base
+        total = 0.0
+        for unit, weight in self._units:
+            found = frequency(unit, stems, words)
+            if found:
+                total += weight * found * (K1 + 1.0) / (found + norm)
+        return total

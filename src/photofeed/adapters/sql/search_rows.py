@@ -26,8 +26,8 @@ def best(candidates: Iterable[Candidate], *, ranking: Ranking, now: datetime,
          limit: int) -> list[SearchHit]:
     """The `limit` best candidates by blended score; ties go to the newer post."""
     now_ms = now.timestamp() * 1000
-    hits = [SearchHit(post_id=c.post_id, score=ranking.score(
-        relevance=c.relevance, likes=c.likes, replies=c.replies,
-        age_days=(now_ms - ids.ms_of(c.post_id)) / DAY_MS)) for c in candidates]
-    hits.sort(key=lambda hit: (hit.score, hit.post_id), reverse=True)
-    return hits[:limit]
+    scored = [(ranking.score(relevance=c.relevance, likes=c.likes, replies=c.replies,
+                             age_days=(now_ms - ids.ms_of(c.post_id)) / DAY_MS), c.post_id)
+              for c in candidates]
+    scored.sort(reverse=True)
+    return [SearchHit(post_id=post_id, score=score) for score, post_id in scored[:limit]]

@@ -4,89 +4,85 @@ BM25 weighs a word by how rare it is. Counting a word's posts exactly means walk
 whole doclist (FTS5's bm25() does, and so does fts5vocab): milliseconds for a common word
 at a million posts. Counting among the newest SAMPLE posts costs at most a few hundred
 doclist entries per word whatever the size of the index, is as accurate as ranking needs
-for any word in more than a few of them (and a word in none is simply rare), and follows
-what people post now, which is what the candidates are drawn from anyway.
+for any word in more than a few of them (a word in none is simply rare), and follows what
+people post now, which is what the candidates are drawn from anyway.
 """
 
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import TextClause, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 SAMPLE = 20_000
-# How long a database's window is reused; a small table is re-read each time, as the few
-# posts of a new instance (or a test) change its statistics a lot.
+# How long the start of a database's window is reused. Posts added since are in the window
+# too (their IDs are higher), and counted in it through the row count FTS5 keeps.
 REFRESH_SECONDS = 60.0
 
-_WINDOW = text("""
+_WINDOW = """
     SELECT count(*), min(id), (SELECT block FROM post_search_data WHERE id = 1)
-    FROM (SELECT id FROM post_search_docsize ORDER BY id DESC LIMIT :sample)""")
+    FROM (SELECT id FROM post_search_docsize ORDER BY id DESC LIMIT :sample)"""
+
+
+async def fetch(conn: AsyncConnection, sql: str, params: Mapping[str, Any]) -> list[Any]:
+    """Rows of one statement, in one trip to the driver's thread.
+
+    A statement through SQLAlchemy costs four trips (cursor, execute, fetch, close) and
+    row processing; search is hot enough to talk to aiosqlite directly, inside the
+    connection's open transaction all the same.
+    """
+    driver = (await conn.get_raw_connection()).driver_connection
+    if driver is None:
+        raise RuntimeError("the connection is closed")
+    return list(await driver.execute_fetchall(sql, params))
 
 
 @dataclass(frozen=True)
 class Window:
-    """The newest posts of one database: the first row ID, how many, the mean row length."""
+    """The newest posts of one database: the first row ID, and how many posts are older."""
 
     first: int
-    docs: int
-    average_length: float
+    older: int
 
-    def idf(self, hits: int) -> float:
-        """FTS5's inverse document frequency, floored just above zero as FTS5 does."""
-        hits = min(hits, self.docs)
-        return max(math.log((self.docs - hits + 0.5) / (hits + 0.5)), 1e-6)
+    def idf(self, hits: int, rows: int) -> float:
+        """FTS5's inverse document frequency in the window, floored just above zero as FTS5
+        does; `rows` is the table's row count now."""
+        docs = max(rows - self.older, hits, 1)
+        return max(math.log((docs - hits + 0.5) / (hits + 0.5)), 1e-6)
 
 
 class Statistics:
-    """The window of one database, re-read every REFRESH_SECONDS."""
+    """Where the window of one database starts, re-read every REFRESH_SECONDS."""
 
     def __init__(self) -> None:
         self._window: Window | None = None
         self._taken = 0.0
 
-    async def current(self, conn: AsyncConnection) -> Window:
+    async def window(self, conn: AsyncConnection) -> Window:
         now = time.monotonic()
-        window = self._window
-        if window is None or window.docs < SAMPLE or now - self._taken > REFRESH_SECONDS:
-            docs, first, averages = (await conn.execute(_WINDOW, {"sample": SAMPLE})).one()
-            window = Window(first=first or 0, docs=docs,
-                            average_length=average_length(averages))
-            self._window, self._taken = window, now
-        return window
+        if self._window is None or now - self._taken > REFRESH_SECONDS:
+            [(docs, first, averages)] = await fetch(conn, _WINDOW, {"sample": SAMPLE})
+            rows, _ = averages_of(averages)
+            self._window = Window(first=first or 0, older=max(rows - docs, 0))
+            self._taken = now
+        return self._window
 
 
-async def sample(conn: AsyncConnection, matches: list[str], window: Window) -> list[int]:
-    """How many of the window's posts each FTS5 expression matches."""
-    if not matches:
-        return []
-    params: dict[str, object] = {f"m{i}": match for i, match in enumerate(matches)}
-    return list((await conn.execute(_sample_sql(len(matches)),
-                                    params | {"first": window.first})).one())
-
-
-@lru_cache(maxsize=64)
-def _sample_sql(count: int) -> TextClause:
-    # Only numbered placeholders are written into the statement.
-    count_one = ("(SELECT count(*) FROM post_search"
-                 " WHERE post_search MATCH :m{} AND rowid >= :first)")
-    return text("SELECT " + ", ".join(count_one.format(i) for i in range(count)))
-
-
-def average_length(block: bytes | None) -> float:
-    """Mean tokens per row from FTS5's averages record (row count, then tokens per column)."""
+def averages_of(block: bytes | None) -> tuple[int, float]:
+    """Rows and mean tokens per row, from FTS5's averages record (the row count, then the
+    tokens of each column, as SQLite varints)."""
     if not block:
-        return 1.0
+        return 0, 1.0
     values, offset = [], 0
     while offset < len(block):
         value, offset = _varint(block, offset)
         values.append(value)
     rows, tokens = values[0], sum(values[1:])
-    return tokens / rows if rows else 1.0
+    return rows, (tokens / rows if rows else 1.0)
 
 
 def _varint(data: bytes, offset: int) -> tuple[int, int]:
