@@ -3,7 +3,7 @@
 Why not FTS5's bm25(): it weighs each phrase by its document frequency, which it gets by
 walking the phrase's whole doclist, so a word in 7% of a million posts cost 5-15 ms
 before a single row was ranked. Here the frequencies come from the newest posts only
-(see search_sqlite), and the matches are counted in the words and stems the index row
+(see search_stats), and the matches are counted in the words and stems the index row
 stores for each field, which the candidate query reads anyway.
 
 A query becomes units, each scored on its own as FTS5 scores a phrase: a stem or a run
