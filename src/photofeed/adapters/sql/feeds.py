@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
-from photofeed.adapters.sql.queries import paged
+from photofeed.adapters.sql.queries import fetch_page
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import user_feed
 from photofeed.domain.feed import FeedEntry
@@ -59,11 +59,11 @@ class SqlFeedStore:
             tuple_(user_feed.c.owner_id, user_feed.c.post_id).in_(beyond)))
 
     async def read(self, owner_id: int, page: Page) -> list[FeedEntry]:
-        query, reverse = paged(select(user_feed.c.post_id, user_feed.c.author_id).where(
-            user_feed.c.owner_id == owner_id), user_feed.c.post_id, page)
+        query = select(user_feed.c.post_id, user_feed.c.author_id).where(
+            user_feed.c.owner_id == owner_id)
         async with self._router.read(ids.shard_of(owner_id)) as conn:
-            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
-        return found[::-1] if reverse else found
+            rows = await fetch_page(conn, query, user_feed.c.post_id, page)
+        return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
     async def remove_posts(self, owner_ids: Sequence[int], post_ids: Sequence[int]) -> None:
         if not post_ids:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
-from photofeed.adapters.sql.queries import paged, upsert
+from photofeed.adapters.sql.queries import fetch_page, upsert
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import accounts, blocked_by, blocks, followers, follows
 from photofeed.domain.events import payload
@@ -150,11 +150,9 @@ class SqlGraphStore:
         return await self._page(target_id, query, followers.c.version, page)
 
     async def _page(self, owner: int, query: Any, column: Any, page: Page) -> list[Edge]:
-        query, reverse = paged(query, column, page)
         async with self._router.read(ids.shard_of(owner)) as conn:
-            rows = (await conn.execute(query)).all()
-        edges = [Edge(account_id=row[0], cursor=row[1]) for row in rows]
-        return edges[::-1] if reverse else edges
+            rows = await fetch_page(conn, query, column, page)
+        return [Edge(account_id=row[0], cursor=row[1]) for row in rows]
 
     async def follower_ids(self, target_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(target_id)) as conn:

@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
-from photofeed.adapters.sql.queries import paged
+from photofeed.adapters.sql.queries import fetch_page
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import (
     account_posts,
@@ -164,11 +164,11 @@ class SqlPostStore:
                 favourites_count=posts.c.favourites_count + delta))
 
     async def favourited_by(self, post_id: int, page: Page) -> list[Edge]:
-        query, reverse = paged(select(favourites.c.account_id, favourites.c.cursor).where(
-            favourites.c.post_id == post_id), favourites.c.cursor, page)
+        query = select(favourites.c.account_id, favourites.c.cursor).where(
+            favourites.c.post_id == post_id)
         async with self._router.read(ids.shard_of(post_id)) as conn:
-            edges = [Edge(account_id=r[0], cursor=r[1]) for r in await conn.execute(query)]
-        return edges[::-1] if reverse else edges
+            rows = await fetch_page(conn, query, favourites.c.cursor, page)
+        return [Edge(account_id=r[0], cursor=r[1]) for r in rows]
 
     async def favourited(self, account_id: int, post_ids: Iterable[int]) -> set[int]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
@@ -195,23 +195,20 @@ class SqlPostStore:
             query = query.where(account_posts.c.is_reply.is_(False))
         if only.pinned:
             query = query.where(account_posts.c.pinned.is_(True))
-        query, reverse = paged(query, account_posts.c.post_id, page)
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            found = list((await conn.execute(query)).scalars())
-        return found[::-1] if reverse else found
+            rows = await fetch_page(conn, query, account_posts.c.post_id, page)
+        return [row[0] for row in rows]
 
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
 
         async def fetch(conn: AsyncConnection, index: int) -> list[FeedEntry]:
-            query, reverse = paged(
-                select(account_posts.c.post_id, account_posts.c.account_id).where(
-                    account_posts.c.account_id.in_(groups[index]),
-                    account_posts.c.is_reply.is_(False),
-                    account_posts.c.visibility != "direct"),
-                account_posts.c.post_id, page)
-            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
-            return found[::-1] if reverse else found
+            query = select(account_posts.c.post_id, account_posts.c.account_id).where(
+                account_posts.c.account_id.in_(groups[index]),
+                account_posts.c.is_reply.is_(False),
+                account_posts.c.visibility != "direct")
+            rows = await fetch_page(conn, query, account_posts.c.post_id, page)
+            return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
         batches = await self._router.gather_engines(groups, fetch)
         return merge(batches, limit=page.limit, oldest_side=page.min_id is not None)
@@ -223,9 +220,8 @@ class SqlPostStore:
             if tag is not None:
                 query = query.join(post_tags, post_tags.c.post_id == posts.c.id).where(
                     post_tags.c.tag == tag)
-            query, reverse = paged(query, posts.c.id, page)
-            found = [FeedEntry(post_id=r[0], author_id=r[1]) for r in await conn.execute(query)]
-            return found[::-1] if reverse else found
+            rows = await fetch_page(conn, query, posts.c.id, page)
+            return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
         merged = merge(batches, limit=page.limit, oldest_side=page.min_id is not None)

@@ -32,3 +32,11 @@ def paged(query: Select[Any], column: Column[Any], page: Page) -> tuple[Select[A
     if page.min_id is not None:
         return query.where(column > page.min_id).order_by(column.asc()).limit(page.limit), True
     return query.order_by(column.desc()).limit(page.limit), False
+
+
+async def fetch_page(conn: AsyncConnection, query: Select[Any], column: Column[Any],
+                     page: Page) -> list[Any]:
+    """One page of rows, newest first, however the page was asked for."""
+    query, reverse = paged(query, column, page)
+    rows = list((await conn.execute(query)).all())
+    return rows[::-1] if reverse else rows
