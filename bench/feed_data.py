@@ -30,8 +30,7 @@ from feed_rows import (
     reader_tokens,
     token_rows,
 )
-from photofeed.adapters.sql.migrate import migrate_all
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.migrate import migrate_urls
 from progress import Progress
 
 MODES = ("push", "pull", "hybrid")
@@ -159,11 +158,7 @@ def _write_base(graph: Graph, path: Path, *, readers: int) -> None:
 
 
 async def _migrate(path: Path) -> None:
-    router = ShardRouter.from_urls([f"sqlite:///{path}"])
-    try:
-        await migrate_all(router)
-    finally:
-        await router.dispose()
+    await migrate_urls([f"sqlite:///{path}"])
 
 
 def _feed_statement(mode: str) -> str:

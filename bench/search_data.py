@@ -20,8 +20,7 @@ from typing import Any
 
 from photofeed import ids
 from photofeed.adapters.sql import search_sqlite
-from photofeed.adapters.sql.migrate import migrate_all
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.migrate import migrate_urls
 from photofeed.domain.search import SearchDocument
 from progress import Progress
 from search_vocab import Vocabulary
@@ -69,11 +68,7 @@ def ensure(posts: int, *, seed: int, root: Path) -> DataSet:
 
 
 async def _migrate(path: Path) -> None:
-    router = ShardRouter.from_urls([f"sqlite:///{path}"])
-    try:
-        await migrate_all(router)
-    finally:
-        await router.dispose()
+    await migrate_urls([f"sqlite:///{path}"])
 
 
 def _sql_time(ms: int) -> str:

@@ -17,8 +17,7 @@ import asyncpg
 import pytest
 import redis
 
-from photofeed.adapters.sql.migrate import migrate_all
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.migrate import migrate_urls
 
 POSTGRES_ADMIN_URL = os.environ.get("PHOTOFEED_TEST_POSTGRES",
                                     "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -63,11 +62,7 @@ def _migrated_template() -> str:
 
 
 async def _migrate(url: str) -> None:
-    router = ShardRouter.from_urls([url])
-    try:
-        await migrate_all(router)
-    finally:
-        await router.dispose()
+    await migrate_urls([url])
 
 
 @contextmanager

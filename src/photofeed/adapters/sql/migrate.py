@@ -48,6 +48,15 @@ async def migrate_all(router: ShardRouter) -> None:
         await migrate_engine(engine)
 
 
+async def migrate_urls(urls: list[str]) -> None:
+    """Upgrade these databases with a router of their own (tests, benchmarks, tools)."""
+    router = ShardRouter.from_urls(urls)
+    try:
+        await migrate_all(router)
+    finally:
+        await router.dispose()
+
+
 async def current_revisions(router: ShardRouter) -> list[str | None]:
     """The schema version of each physical database ("a+b" while branches are open)."""
     revisions: list[str | None] = []
