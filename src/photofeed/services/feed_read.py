@@ -122,9 +122,9 @@ class Timelines:
             return set(), {}
         if self._policy.mode == "pull":
             return followees, {}
-        accounts = await self._accounts.get_many(followees)
-        pulled = {a.id for a in accounts.values() if self._policy.pulls_for(a.followers_count)}
-        return pulled, accounts
+        pulled = await self._accounts.with_followers_at_least(
+            followees, self._policy.celebrity_followers)
+        return pulled, {}
 
     async def _hydrate(self, reader_id: int, entries: list[FeedEntry],
                        known: dict[int, Account]) -> list[PostView]:

@@ -7,18 +7,21 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import account_emails, accounts
 from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
 from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
 _COLUMNS = [c for c in accounts.c if c.name != "username_key"]
+# Built once: building a statement costs more than running it from SQLite's page cache.
+_BY_IDS = select(*_COLUMNS).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
+_POPULAR = select(accounts.c.id).where(accounts.c.id.in_(bindparam("ids", expanding=True)),
+                                        accounts.c.followers_count >= bindparam("count"))
 
 
 def _account(row: RowMapping) -> Account:
@@ -79,12 +82,22 @@ class SqlAccountStore:
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[Account]:
-            rows = await conn.execute(select(*_COLUMNS).where(accounts.c.id.in_(groups[index])))
+        async def fetch(conn: Reads, index: int) -> list[Account]:
+            rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
             return [_account(row) for row in rows.mappings()]
 
         found = await self._router.gather_engines(groups, fetch)
         return {account.id: account for batch in found for account in batch}
+
+    async def with_followers_at_least(self, account_ids: Iterable[int],
+                                      count: int) -> set[int]:
+        groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
+
+        async def fetch(conn: Reads, index: int) -> list[int]:
+            rows = await conn.execute(_POPULAR, {"ids": groups[index], "count": count})
+            return list(rows.scalars())
+
+        return {i for batch in await self._router.gather_engines(groups, fetch) for i in batch}
 
     async def find_by_username(self, username: str) -> Account | None:
         key = username_key(username)
@@ -103,7 +116,7 @@ class SqlAccountStore:
     async def active_since(self, account_ids: Iterable[int], since: datetime) -> set[int]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[int]:
+        async def fetch(conn: Reads, index: int) -> list[int]:
             found: list[int] = []
             group = groups[index]
             for start in range(0, len(group), 1000):
@@ -120,7 +133,7 @@ class SqlAccountStore:
                                .values(last_active_at=at))
 
     async def all_ids(self) -> list[int]:
-        async def fetch(conn: AsyncConnection, _index: int) -> list[int]:
+        async def fetch(conn: Reads, _index: int) -> list[int]:
             return list((await conn.execute(select(accounts.c.id))).scalars())
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
@@ -57,5 +57,35 @@ def _sqlite_engine(url: str) -> AsyncEngine:
     def _on_begin(conn: Any) -> None:
         mode = "BEGIN IMMEDIATE" if conn.get_execution_options().get(SQLITE_WRITE) else "BEGIN"
         conn.exec_driver_sql(mode)
+
+    return engine
+
+
+def make_inline_reader(url: str) -> Engine | None:
+    """A synchronous engine for the read transactions of an SQLite file, or None.
+
+    An indexed read from SQLite's page cache takes microseconds, while handing each cursor
+    call to aiosqlite's thread and back costs tens of them: a feed read made ~130 such
+    hops. Reads therefore run on the caller's thread. Writes keep the async engine, since
+    they may wait seconds for the write lock. The pool never blocks (max_overflow=-1): a
+    coroutine waiting for a pooled connection on the event loop could never get it back.
+    """
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    engine = create_engine(parsed.set(drivername="sqlite"), pool_size=4, max_overflow=-1,
+                           connect_args={"timeout": 30, "check_same_thread": False})
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA query_only=ON")  # a write sent here by mistake fails loudly
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN")
 
     return engine

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql.queries import fetch_page
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import user_feed
 from photofeed.domain.feed import FeedEntry
 from photofeed.domain.graph import Page
@@ -90,7 +90,7 @@ class SqlFeedStore:
                     for e in kept]))
 
     async def size(self) -> int:
-        async def count(conn: AsyncConnection, _index: int) -> int:
+        async def count(conn: Reads, _index: int) -> int:
             return int((await conn.execute(select(func.count()).select_from(user_feed))
                         ).scalar_one())
 

@@ -5,19 +5,38 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, select, update
+from sqlalchemy import Table, bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.queries import fetch_page, upsert
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import accounts, blocked_by, blocks, followers, follows
 from photofeed.domain.events import payload
 from photofeed.domain.graph import BlockState, Edge, FollowState, Page, Relationship
 
 ACCEPTED = "accepted"
+
+
+# The reads of every feed page, built once: building a statement costs more than running it
+# from SQLite's page cache.
+_FOLLOWING = select(follows.c.target_id, follows.c.state).where(
+    follows.c.account_id == bindparam("me"),
+    follows.c.target_id.in_(bindparam("ids", expanding=True)))
+_FOLLOWED_BY = select(followers.c.account_id, followers.c.state).where(
+    followers.c.target_id == bindparam("me"),
+    followers.c.account_id.in_(bindparam("ids", expanding=True)))
+_BLOCKING = select(blocks.c.target_id).where(
+    blocks.c.account_id == bindparam("me"),
+    blocks.c.target_id.in_(bindparam("ids", expanding=True)), blocks.c.state == "active")
+_BLOCKED_BY = select(blocked_by.c.account_id).where(
+    blocked_by.c.target_id == bindparam("me"),
+    blocked_by.c.account_id.in_(bindparam("ids", expanding=True)),
+    blocked_by.c.state == "active")
+_FOLLOWEES = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
+                                              follows.c.state == ACCEPTED)
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -29,7 +48,7 @@ async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, 
                            .values({counter: column + delta}))
 
 
-async def _edge(conn: AsyncConnection, table: Table, owner: int, other: int) -> tuple[str, int]:
+async def _edge(conn: Reads, table: Table, owner: int, other: int) -> tuple[str, int]:
     """(state, version) of an edge; ("none", 0) when it never existed."""
     owner_col, other_col = table.primary_key.columns.values()
     row = (await conn.execute(select(table.c.state, table.c.version).where(
@@ -119,23 +138,18 @@ class SqlGraphStore:
                             target_ids: Iterable[int]) -> dict[int, Relationship]:
         targets = list(set(target_ids))
         facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
+        values = {"me": account_id, "ids": targets}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            for row in await conn.execute(select(follows.c.target_id, follows.c.state).where(
-                    follows.c.account_id == account_id, follows.c.target_id.in_(targets))):
+            for row in await conn.execute(_FOLLOWING, values):
                 facts[row.target_id] |= {"following": row.state == ACCEPTED,
                                          "requested": row.state == "requested"}
-            for row in await conn.execute(select(followers.c.account_id, followers.c.state).where(
-                    followers.c.target_id == account_id, followers.c.account_id.in_(targets))):
+            for row in await conn.execute(_FOLLOWED_BY, values):
                 facts[row.account_id] |= {"followed_by": row.state == ACCEPTED,
                                           "requested_by": row.state == "requested"}
-            for row in await conn.execute(select(blocks.c.target_id).where(
-                    blocks.c.account_id == account_id, blocks.c.target_id.in_(targets),
-                    blocks.c.state == "active")):
-                facts[row.target_id]["blocking"] = True
-            for row in await conn.execute(select(blocked_by.c.account_id).where(
-                    blocked_by.c.target_id == account_id, blocked_by.c.account_id.in_(targets),
-                    blocked_by.c.state == "active")):
-                facts[row.account_id]["blocked_by"] = True
+            for target in (await conn.execute(_BLOCKING, values)).scalars():
+                facts[target]["blocking"] = True
+            for target in (await conn.execute(_BLOCKED_BY, values)).scalars():
+                facts[target]["blocked_by"] = True
         return {target: Relationship(target_id=target, **fact) for target, fact in facts.items()}
 
     async def following(self, account_id: int, page: Page) -> list[Edge]:
@@ -161,5 +175,4 @@ class SqlGraphStore:
 
     async def followee_ids(self, account_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            return list((await conn.execute(select(follows.c.target_id).where(
-                follows.c.account_id == account_id, follows.c.state == ACCEPTED))).scalars())
+            return list((await conn.execute(_FOLLOWEES, {"me": account_id})).scalars())

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import media, media_blobs
 from photofeed.domain.events import payload
 from photofeed.domain.media import MediaAttachment
@@ -58,7 +58,7 @@ class SqlMediaStore:
     async def get_many(self, media_ids: Iterable[int]) -> dict[int, MediaAttachment]:
         groups = self._router.group_by_engine(set(media_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[MediaAttachment]:
+        async def fetch(conn: Reads, index: int) -> list[MediaAttachment]:
             rows = await conn.execute(select(media.c.body_json, media.c.post_id).where(
                 media.c.id.in_(groups[index])))
             return [_load(row.body_json, row.post_id) for row in rows]
@@ -97,7 +97,7 @@ class SqlMediaStore:
                     media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
-        async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:
+        async def fetch(conn: Reads, _index: int) -> list[MediaAttachment]:
             rows = await conn.execute(select(media.c.body_json, media.c.post_id).where(
                 media.c.post_id.is_(None), media.c.created_at < moment).limit(limit))
             return [_load(row.body_json, row.post_id) for row in rows]
@@ -106,7 +106,7 @@ class SqlMediaStore:
         return [item for batch in found for item in batch][:limit]
 
     async def by_post(self, post_id: int) -> list[MediaAttachment]:
-        async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:
+        async def fetch(conn: Reads, _index: int) -> list[MediaAttachment]:
             rows = await conn.execute(select(media.c.body_json, media.c.post_id).where(
                 media.c.post_id == post_id))
             return [_load(row.body_json, row.post_id) for row in rows]
@@ -127,7 +127,7 @@ class SqlMediaStore:
         return bool(gone)
 
     async def referencing(self, account_id: int, key: str) -> list[int]:
-        async def fetch(conn: AsyncConnection, _index: int) -> list[int]:
+        async def fetch(conn: Reads, _index: int) -> list[int]:
             return list((await conn.execute(select(media_blobs.c.media_id).where(
                 media_blobs.c.account_id == account_id, media_blobs.c.key == key))).scalars())
 

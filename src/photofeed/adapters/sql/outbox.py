@@ -13,7 +13,7 @@ import asyncpg
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from photofeed.adapters.sql.router import AFTER_COMMIT, ShardRouter
+from photofeed.adapters.sql.router import AFTER_COMMIT, Reads, ShardRouter
 from photofeed.adapters.sql.schema import outbox
 from photofeed.domain.events import Event
 
@@ -131,7 +131,7 @@ class SqlOutbox:
         self._listeners = None
 
     async def depth(self) -> int:
-        async def count(conn: AsyncConnection, _index: int) -> int:
+        async def count(conn: Reads, _index: int) -> int:
             return int((await conn.execute(select(func.count()).select_from(outbox).where(
                 outbox.c.available_at < _PARKED))).scalar_one())
 

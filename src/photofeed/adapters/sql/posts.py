@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -16,7 +16,7 @@ from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.queries import fetch_page
-from photofeed.adapters.sql.router import ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import (
     account_posts,
     accounts,
@@ -29,6 +29,12 @@ from photofeed.domain.events import payload
 from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter, subtree
+
+# Built once: building a statement costs more than running it from SQLite's page cache.
+_BY_IDS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
+_FAVOURITED = select(favourites.c.post_id).where(
+    favourites.c.account_id == bindparam("account_id"),
+    favourites.c.post_id.in_(bindparam("ids", expanding=True)))
 
 
 def _post(row: RowMapping) -> Post:
@@ -109,8 +115,8 @@ class SqlPostStore:
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[Post]:
-            rows = await conn.execute(select(posts).where(posts.c.id.in_(groups[index])))
+        async def fetch(conn: Reads, index: int) -> list[Post]:
+            rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
             return [_post(row) for row in rows.mappings()]
 
         found = await self._router.gather_engines(groups, fetch)
@@ -173,10 +179,9 @@ class SqlPostStore:
     async def favourited(self, account_id: int, post_ids: Iterable[int]) -> set[int]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[int]:
-            return list((await conn.execute(select(favourites.c.post_id).where(
-                favourites.c.account_id == account_id,
-                favourites.c.post_id.in_(groups[index])))).scalars())
+        async def fetch(conn: Reads, index: int) -> list[int]:
+            return list((await conn.execute(_FAVOURITED, {"account_id": account_id,
+                                                          "ids": groups[index]})).scalars())
 
         return {pid for batch in await self._router.gather_engines(groups, fetch)
                 for pid in batch}
@@ -202,7 +207,7 @@ class SqlPostStore:
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
 
-        async def fetch(conn: AsyncConnection, index: int) -> list[FeedEntry]:
+        async def fetch(conn: Reads, index: int) -> list[FeedEntry]:
             query = select(account_posts.c.post_id, account_posts.c.account_id).where(
                 account_posts.c.account_id.in_(groups[index]),
                 account_posts.c.is_reply.is_(False),
@@ -214,7 +219,7 @@ class SqlPostStore:
         return merge(batches, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
-        async def fetch(conn: AsyncConnection, _index: int) -> list[FeedEntry]:
+        async def fetch(conn: Reads, _index: int) -> list[FeedEntry]:
             query = select(posts.c.id, posts.c.account_id).where(
                 posts.c.visibility == "public", posts.c.in_reply_to_id.is_(None))
             if tag is not None:

@@ -8,6 +8,7 @@ from sqlalchemy import Column, Select, Table
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from photofeed.adapters.sql.router import Reads
 from photofeed.domain.graph import Page
 
 
@@ -34,7 +35,7 @@ def paged(query: Select[Any], column: Column[Any], page: Page) -> tuple[Select[A
     return query.order_by(column.desc()).limit(page.limit), False
 
 
-async def fetch_page(conn: AsyncConnection, query: Select[Any], column: Column[Any],
+async def fetch_page(conn: Reads, query: Select[Any], column: Column[Any],
                      page: Page) -> list[Any]:
     """One page of rows, newest first, however the page was asked for."""
     query, reverse = paged(query, column, page)

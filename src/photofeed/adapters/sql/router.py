@@ -5,17 +5,41 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, Protocol, TypeVar
 
+from sqlalchemy import Connection, Dialect, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from photofeed import ids
-from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine
+from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine, make_inline_reader
 from photofeed.adapters.sql.shard_map import ShardRange, check_coverage, even_ranges
 
 T = TypeVar("T")
 AFTER_COMMIT = "photofeed_after_commit"
 K = TypeVar("K")
+
+
+class Reads(Protocol):
+    """What a read transaction offers: an AsyncConnection, or SQLite's inline reads."""
+
+    @property
+    def dialect(self) -> Dialect: ...
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
+
+
+class InlineReads:
+    """A read transaction that runs each statement right away on the calling thread."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._conn.dialect
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return self._conn.execute(statement, parameters)
 
 
 class ShardUnreachable(ConnectionError):
@@ -30,6 +54,7 @@ class ShardRouter:
         urls = list(dict.fromkeys(r.url for r in ranges))
         self.ranges = ranges
         self.engines = [make_engine(url) for url in urls]
+        self._inline = [make_inline_reader(url) for url in urls]
         self._engine_of = [0] * ids.LOGICAL_SHARDS
         for shard_range in ranges:
             index = urls.index(shard_range.url)
@@ -91,10 +116,24 @@ class ShardRouter:
                 callback()
 
     @asynccontextmanager
-    async def read(self, shard: int) -> AsyncIterator[AsyncConnection]:
-        """A read-only transaction on the database of a logical shard."""
-        async with self.engine_for_shard(shard).connect() as conn, conn.begin():
+    async def read(self, shard: int, *, inline: bool = True) -> AsyncIterator[Reads]:
+        """A read-only transaction on the database of a logical shard.
+
+        On SQLite it runs inline (see make_inline_reader) unless `inline` is False, which
+        long queries such as full-text search ask for so they do not hold up the loop.
+        """
+        async with self._read_engine(self.engine_index(shard), inline=inline) as conn:
             yield conn
+
+    @asynccontextmanager
+    async def _read_engine(self, index: int, *, inline: bool) -> AsyncIterator[Reads]:
+        reader = self._inline[index] if inline else None
+        if reader is None:
+            async with self.engines[index].connect() as conn, conn.begin():
+                yield conn
+            return
+        with reader.connect() as sync_conn, sync_conn.begin():
+            yield InlineReads(sync_conn)
 
     def group_by_engine(self, keys: Iterable[K],
                         shard_of: Callable[[K], int]) -> dict[int, list[K]]:
@@ -105,9 +144,22 @@ class ShardRouter:
         return groups
 
     async def gather_engines(
-        self, indexes: Iterable[int], query: Callable[[AsyncConnection, int], Awaitable[T]]
+        self, indexes: Iterable[int], query: Callable[[Reads, int], Awaitable[T]], *,
+        inline: bool = True,
     ) -> list[T]:
-        """Run one query per physical database, concurrently, and collect the results."""
+        """Run one read per physical database, concurrently, and collect the results."""
+
+        async def run(index: int) -> T:
+            async with self._read_engine(index, inline=inline) as conn:
+                return await query(conn, index)
+
+        return list(await asyncio.gather(*(run(i) for i in indexes)))
+
+    async def gather_offloaded(
+        self, indexes: Iterable[int],
+        query: Callable[[AsyncConnection, int], Awaitable[T]],
+    ) -> list[T]:
+        """Like gather_engines, but never inline: for reads that take milliseconds."""
 
         async def run(index: int) -> T:
             async with self.engines[index].connect() as conn, conn.begin():
@@ -116,4 +168,7 @@ class ShardRouter:
         return list(await asyncio.gather(*(run(i) for i in indexes)))
 
     async def dispose(self) -> None:
+        for reader in self._inline:
+            if reader is not None:
+                reader.dispose()
         await asyncio.gather(*(engine.dispose() for engine in self.engines))

@@ -269,6 +269,7 @@ user_feed = Table(
     Column("owner_id", BigInteger, primary_key=True, autoincrement=False),
     Column("post_id", BigInteger, primary_key=True, autoincrement=False),
     Column("author_id", BigInteger, nullable=False),
+    sqlite_with_rowid=False,  # clustered by reader: see migration 0008
 )
 Index("ix_user_feed_author", user_feed.c.owner_id, user_feed.c.author_id)
 

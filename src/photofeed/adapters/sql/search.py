@@ -73,7 +73,7 @@ class SqlSearchIndex:
                 found = await search_postgres.candidates(conn, query, scope, cap)
             return best(found, ranking=self._ranking, now=now, limit=limit)
 
-        batches = await self._router.gather_engines(range(len(self._router.engines)), search)
+        batches = await self._router.gather_offloaded(range(len(self._router.engines)), search)
         merged = [hit for batch in batches for hit in batch]
         merged.sort(key=lambda hit: (hit.score, hit.post_id), reverse=True)
         return merged[:limit]
@@ -89,7 +89,7 @@ class SqlSearchIndex:
             return await search_names.accounts(
                 conn, prefix, limit, among=groups[index] if among is not None else None)
 
-        batches = await self._router.gather_engines(groups, find)
+        batches = await self._router.gather_offloaded(groups, find)
         merged = [account for batch in batches for account in batch]
         merged.sort(key=lambda a: (a.username.lower() != prefix, -a.followers_count, a.id))
         return merged[:limit]
@@ -98,7 +98,7 @@ class SqlSearchIndex:
         async def find(conn: AsyncConnection, _index: int) -> list[str]:
             return await search_names.tags(conn, prefix, limit)
 
-        batches = await self._router.gather_engines(range(len(self._router.engines)), find)
+        batches = await self._router.gather_offloaded(range(len(self._router.engines)), find)
         return sorted({name for batch in batches for name in batch})[:limit]
 
     async def tag_stats(self, names: Collection[str], since: datetime) -> list[TagStats]:
@@ -108,5 +108,5 @@ class SqlSearchIndex:
         async def count(conn: AsyncConnection, _index: int) -> list[tuple[str, int, int, int]]:
             return await search_names.tag_days(conn, list(names), since)
 
-        batches = await self._router.gather_engines(range(len(self._router.engines)), count)
+        batches = await self._router.gather_offloaded(range(len(self._router.engines)), count)
         return search_names.merge_tag_days(row for batch in batches for row in batch)
