@@ -18,7 +18,13 @@ def container(request: Request) -> Container:
     return request.app.state.container  # type: ignore[no-any-return]
 
 
-Services = Annotated[Container, Depends(container)]
+async def _container(request: Request) -> Container:
+    # Dependencies are async: FastAPI runs a plain `def` one on a worker thread, and the
+    # round trip cost more than the rest of a cached feed read.
+    return container(request)
+
+
+Services = Annotated[Container, Depends(_container)]
 
 
 def base_url(request: Request) -> str:
@@ -27,7 +33,11 @@ def base_url(request: Request) -> str:
     return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
 
 
-BaseUrl = Annotated[str, Depends(base_url)]
+async def _base_url(request: Request) -> str:
+    return base_url(request)
+
+
+BaseUrl = Annotated[str, Depends(_base_url)]
 
 
 def client_ip(request: Request) -> str:

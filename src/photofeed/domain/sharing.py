@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from urllib.parse import quote
 
 from photofeed.domain.accounts import Account
@@ -35,12 +36,18 @@ def cover(post: Post) -> tuple[MediaAttachment, Variant] | None:
     return None
 
 
+@lru_cache(maxsize=8192)
+def _quoted(text: str) -> str:
+    # Popular posts are rendered in many feeds; quote() walks its input byte by byte.
+    return quote(text, safe="")
+
+
 def share_links(url: str, title: str, image_url: str | None) -> dict[str, str]:
     """Each network's "share this" address for a post's page, keyed by network."""
     # Each value is quoted once and reused: this runs for every public post in every
     # timeline page. quote, not quote_plus: mailto: (RFC 6068) reads "+" literally.
-    u, t = quote(url, safe=""), quote(title, safe="")
-    media = f"&media={quote(image_url, safe='')}" if image_url else ""
+    u, t = _quoted(url), _quoted(title)
+    media = f"&media={_quoted(image_url)}" if image_url else ""
     text = f"&text={t}" if t else ""
     return {
         "facebook": f"https://www.facebook.com/sharer/sharer.php?u={u}",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
 
 TITLE_MAX = 200
@@ -50,6 +51,13 @@ def caption_html(caption: str, base_url: str, known_mentions: dict[str, str]) ->
 
     `known_mentions` maps a lowercased username to its profile URL; unknown names stay text.
     """
+    return _caption_html(caption, base_url, tuple(sorted(known_mentions.items())))
+
+
+@lru_cache(maxsize=4096)
+def _caption_html(caption: str, base_url: str, mentions: tuple[tuple[str, str], ...]) -> str:
+    # Cached: a popular post's caption is rendered in every feed that shows it.
+    known_mentions = dict(mentions)
     caption = caption.replace("\r\n", "\n").replace("\r", "\n")
     paragraphs = [p for p in re.split(r"\n\s*\n", caption) if p.strip()]
     return "".join(f"<p>{_linkify(p, base_url, known_mentions)}</p>" for p in paragraphs)

@@ -7,6 +7,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+import orjson
+
 from photofeed.domain.media import MediaAttachment, Variant
 from photofeed.domain.posts import Mention
 
@@ -31,7 +33,7 @@ def media_list_to_json(media: tuple[MediaAttachment, ...]) -> str:
 
 
 def media_list_from_json(text: str) -> tuple[MediaAttachment, ...]:
-    return tuple(media_from_dict(item) for item in json.loads(text or "[]"))
+    return tuple(media_from_dict(item) for item in orjson.loads(text or "[]"))
 
 
 def mentions_to_json(mentions: tuple[Mention, ...]) -> str:
@@ -39,4 +41,4 @@ def mentions_to_json(mentions: tuple[Mention, ...]) -> str:
 
 
 def mentions_from_json(text: str) -> tuple[Mention, ...]:
-    return tuple(Mention(account_id=int(i), username=u) for i, u in json.loads(text or "[]"))
+    return tuple(Mention(account_id=int(i), username=u) for i, u in orjson.loads(text or "[]"))

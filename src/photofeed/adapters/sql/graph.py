@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, select, update
+from sqlalchemy import Table, bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,19 +22,22 @@ ACCEPTED = "accepted"
 
 # The reads of every feed page, built once: building a statement costs more than running it
 # from SQLite's page cache.
-_FOLLOWING = select(follows.c.target_id, follows.c.state).where(
-    follows.c.account_id == bindparam("me"),
-    follows.c.target_id.in_(bindparam("ids", expanding=True)))
-_FOLLOWED_BY = select(followers.c.account_id, followers.c.state).where(
-    followers.c.target_id == bindparam("me"),
-    followers.c.account_id.in_(bindparam("ids", expanding=True)))
-_BLOCKING = select(blocks.c.target_id).where(
-    blocks.c.account_id == bindparam("me"),
-    blocks.c.target_id.in_(bindparam("ids", expanding=True)), blocks.c.state == "active")
-_BLOCKED_BY = select(blocked_by.c.account_id).where(
-    blocked_by.c.target_id == bindparam("me"),
-    blocked_by.c.account_id.in_(bindparam("ids", expanding=True)),
-    blocked_by.c.state == "active")
+# What the viewer's shard knows about its relations to a set of accounts, in one statement:
+# (kind, other account, state) rows from the four edge tables kept there.
+_RELATIONS = union_all(
+    select(literal("following").label("kind"), follows.c.target_id.label("other"),
+           follows.c.state).where(follows.c.account_id == bindparam("me"),
+                                  follows.c.target_id.in_(bindparam("ids", expanding=True))),
+    select(literal("followed_by"), followers.c.account_id, followers.c.state).where(
+        followers.c.target_id == bindparam("me"),
+        followers.c.account_id.in_(bindparam("ids", expanding=True))),
+    select(literal("blocking"), blocks.c.target_id, blocks.c.state).where(
+        blocks.c.account_id == bindparam("me"),
+        blocks.c.target_id.in_(bindparam("ids", expanding=True)), blocks.c.state == "active"),
+    select(literal("blocked_by"), blocked_by.c.account_id, blocked_by.c.state).where(
+        blocked_by.c.target_id == bindparam("me"),
+        blocked_by.c.account_id.in_(bindparam("ids", expanding=True)),
+        blocked_by.c.state == "active"))
 _FOLLOWEES = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
                                               follows.c.state == ACCEPTED)
 
@@ -140,16 +143,15 @@ class SqlGraphStore:
         facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
         values = {"me": account_id, "ids": targets}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            for row in await conn.execute(_FOLLOWING, values):
-                facts[row.target_id] |= {"following": row.state == ACCEPTED,
-                                         "requested": row.state == "requested"}
-            for row in await conn.execute(_FOLLOWED_BY, values):
-                facts[row.account_id] |= {"followed_by": row.state == ACCEPTED,
-                                          "requested_by": row.state == "requested"}
-            for target in (await conn.execute(_BLOCKING, values)).scalars():
-                facts[target]["blocking"] = True
-            for target in (await conn.execute(_BLOCKED_BY, values)).scalars():
-                facts[target]["blocked_by"] = True
+            rows = (await conn.execute(_RELATIONS, values)).all()
+        for row in rows:
+            kind, state, fact = row.kind, row.state, facts[row.other]
+            if kind == "following":
+                fact |= {"following": state == ACCEPTED, "requested": state == "requested"}
+            elif kind == "followed_by":
+                fact |= {"followed_by": state == ACCEPTED, "requested_by": state == "requested"}
+            else:
+                fact[kind] = True
         return {target: Relationship(target_id=target, **fact) for target, fact in facts.items()}
 
     async def following(self, account_id: int, page: Page) -> list[Edge]:

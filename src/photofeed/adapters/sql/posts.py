@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
+import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
@@ -46,7 +47,7 @@ def _post(row: RowMapping) -> Post:
         in_reply_to_account_id=row["in_reply_to_account_id"], root_id=row["root_id"],
         media=codec.media_list_from_json(row["media_json"]),
         mentions=codec.mentions_from_json(row["mentions_json"]),
-        tags=tuple(json.loads(row["tags_json"])), created_at=row["created_at"],
+        tags=tuple(orjson.loads(row["tags_json"])), created_at=row["created_at"],
         edited_at=row["edited_at"], favourites_count=row["favourites_count"],
         replies_count=row["replies_count"])
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
-from sqlalchemy import Connection, Dialect, Executable, Result
+from sqlalchemy import Connection, Dialect, Engine, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from photofeed import ids
@@ -41,6 +42,9 @@ class InlineReads:
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._conn.execute(statement, parameters)
 
+    def close(self) -> None:
+        self._conn.close()
+
 
 class ShardUnreachable(ConnectionError):
     """A database of the shard map cannot be reached."""
@@ -55,6 +59,9 @@ class ShardRouter:
         self.ranges = ranges
         self.engines = [make_engine(url) for url in urls]
         self._inline = [make_inline_reader(url) for url in urls]
+        self._thread_local = threading.local()
+        self._lock = threading.Lock()
+        self._opened: list[InlineReads] = []
         self._engine_of = [0] * ids.LOGICAL_SHARDS
         for shard_range in ranges:
             index = urls.index(shard_range.url)
@@ -132,8 +139,22 @@ class ShardRouter:
             async with self.engines[index].connect() as conn, conn.begin():
                 yield conn
             return
-        with reader.connect() as sync_conn, sync_conn.begin():
-            yield InlineReads(sync_conn)
+        yield self._inline_reads(index, reader)
+
+    def _inline_reads(self, index: int, reader: Engine) -> InlineReads:
+        """This thread's inline connection to one database, opened on first use.
+
+        One per thread and database, never returned to a pool: in autocommit it holds no
+        transaction between statements, so coroutines interleaving on it cannot disturb
+        each other, and checking a connection out and back in would cost more than a read.
+        """
+        opened: dict[int, InlineReads] = self._thread_local.__dict__.setdefault("reads", {})
+        found = opened.get(index)
+        if found is None:
+            found = opened[index] = InlineReads(reader.connect())
+            with self._lock:
+                self._opened.append(found)
+        return found
 
     def group_by_engine(self, keys: Iterable[K],
                         shard_of: Callable[[K], int]) -> dict[int, list[K]]:
@@ -153,7 +174,10 @@ class ShardRouter:
             async with self._read_engine(index, inline=inline) as conn:
                 return await query(conn, index)
 
-        return list(await asyncio.gather(*(run(i) for i in indexes)))
+        wanted = list(indexes)
+        if len(wanted) == 1:  # most reads touch one database; a task for it costs more
+            return [await run(wanted[0])]
+        return list(await asyncio.gather(*(run(i) for i in wanted)))
 
     async def gather_offloaded(
         self, indexes: Iterable[int],
@@ -168,6 +192,10 @@ class ShardRouter:
         return list(await asyncio.gather(*(run(i) for i in indexes)))
 
     async def dispose(self) -> None:
+        with self._lock:
+            opened, self._opened = self._opened, []
+        for reads in opened:
+            reads.close()
         for reader in self._inline:
             if reader is not None:
                 reader.dispose()
