@@ -19,6 +19,7 @@ from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
 _COLUMNS = [c for c in accounts.c if c.name != "username_key"]
 # Built once: building a statement costs more than running it from SQLite's page cache.
+_BY_ID = select(*_COLUMNS).where(accounts.c.id == bindparam("id"))
 _BY_IDS = select(*_COLUMNS).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
 _POPULAR = select(accounts.c.id).where(accounts.c.id.in_(bindparam("ids", expanding=True)),
                                         accounts.c.followers_count >= bindparam("count"))
@@ -75,8 +76,7 @@ class SqlAccountStore:
 
     async def get(self, account_id: int) -> Account | None:
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            row = (await conn.execute(select(*_COLUMNS).where(accounts.c.id == account_id))
-                   ).mappings().first()
+            row = (await conn.execute(_BY_ID, {"id": account_id})).mappings().first()
         return _account(row) if row else None
 
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:

@@ -5,12 +5,12 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import bindparam, delete, func, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
-from photofeed.adapters.sql.queries import fetch_page
+from photofeed.adapters.sql.queries import PagedQuery
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import user_feed
 from photofeed.domain.feed import FeedEntry
@@ -19,6 +19,8 @@ from photofeed.domain.graph import Page
 # Trimming a feed after every push would double the cost of fan-out; trimming now and then
 # keeps each feed within a few dozen entries of the cap at a fraction of the cost.
 TRIM_ODDS = 1 / 16
+_FEED_PAGE = PagedQuery(select(user_feed.c.post_id, user_feed.c.author_id).where(
+    user_feed.c.owner_id == bindparam("owner")), user_feed.c.post_id)
 
 
 class SqlFeedStore:
@@ -59,10 +61,8 @@ class SqlFeedStore:
             tuple_(user_feed.c.owner_id, user_feed.c.post_id).in_(beyond)))
 
     async def read(self, owner_id: int, page: Page) -> list[FeedEntry]:
-        query = select(user_feed.c.post_id, user_feed.c.author_id).where(
-            user_feed.c.owner_id == owner_id)
         async with self._router.read(ids.shard_of(owner_id)) as conn:
-            rows = await fetch_page(conn, query, user_feed.c.post_id, page)
+            rows = await _FEED_PAGE.fetch(conn, page, owner=owner_id)
         return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
     async def remove_posts(self, owner_ids: Sequence[int], post_ids: Sequence[int]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from photofeed import ids
@@ -12,6 +12,9 @@ from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import oauth_apps, oauth_codes, oauth_tokens
 from photofeed.domain.oauth import AccessToken, Application, AuthorizationCode
 from photofeed.domain.scopes import Scopes
+
+# Built once: every authenticated request looks its token up.
+_TOKEN = select(oauth_tokens).where(oauth_tokens.c.token_hash == bindparam("hash"))
 
 
 def _app(row: RowMapping) -> Application:
@@ -63,8 +66,7 @@ class SqlOAuthStore:
 
     async def get_token(self, token_hash: str) -> AccessToken | None:
         async with self._router.read(ids.shard_for_key(token_hash)) as conn:
-            row = (await conn.execute(select(oauth_tokens).where(
-                oauth_tokens.c.token_hash == token_hash))).mappings().first()
+            row = (await conn.execute(_TOKEN, {"hash": token_hash})).mappings().first()
         return _token(row) if row else None
 
     async def revoke_token(self, token_hash: str, at: datetime) -> None:

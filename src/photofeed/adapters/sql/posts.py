@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
-from photofeed.adapters.sql.queries import fetch_page
+from photofeed.adapters.sql.queries import PagedQuery, fetch_page
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import (
     account_posts,
@@ -33,6 +33,11 @@ from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 # Built once: building a statement costs more than running it from SQLite's page cache.
 _BY_IDS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
+_AUTHORS_RECENT = PagedQuery(
+    select(account_posts.c.post_id, account_posts.c.account_id).where(
+        account_posts.c.account_id.in_(bindparam("authors", expanding=True)),
+        account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct"),
+    account_posts.c.post_id)
 _FAVOURITED = select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
     favourites.c.post_id.in_(bindparam("ids", expanding=True)))
@@ -209,11 +214,7 @@ class SqlPostStore:
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[FeedEntry]:
-            query = select(account_posts.c.post_id, account_posts.c.account_id).where(
-                account_posts.c.account_id.in_(groups[index]),
-                account_posts.c.is_reply.is_(False),
-                account_posts.c.visibility != "direct")
-            rows = await fetch_page(conn, query, account_posts.c.post_id, page)
+            rows = await _AUTHORS_RECENT.fetch(conn, page, authors=groups[index])
             return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
         batches = await self._router.gather_engines(groups, fetch)
