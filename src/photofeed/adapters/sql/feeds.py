@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, func, select, tuple_
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,12 @@ from photofeed.domain.graph import Page
 # Trimming a feed after every push would double the cost of fan-out; trimming now and then
 # keeps each feed within a few dozen entries of the cap at a fraction of the cost.
 TRIM_ODDS = 1 / 16
+# The post ID of a feed's cap-th newest entry (none when the feed is shorter), and the
+# statement that deletes what is older.
+_BOUNDARY = select(user_feed.c.post_id).where(user_feed.c.owner_id == bindparam("owner")) \
+    .order_by(user_feed.c.post_id.desc()).limit(1).offset(bindparam("keep")).scalar_subquery()
+_TRIM = delete(user_feed).where(user_feed.c.owner_id == bindparam("owner"),
+                                user_feed.c.post_id < _BOUNDARY)
 _FEED_PAGE = PagedQuery(select(user_feed.c.post_id, user_feed.c.author_id).where(
     user_feed.c.owner_id == bindparam("owner")), user_feed.c.post_id)
 
@@ -35,30 +41,23 @@ class SqlFeedStore:
         for index, group in self._router.group_by_engine(
                 rows, lambda row: ids.shard_of(row["owner_id"])).items():
             async with self._router.write_engine(index) as conn:
-                for start in range(0, len(group), 1000):
-                    chunk = group[start:start + 1000]
-                    await conn.execute(_insert_ignore(conn).values(chunk))
-                    written += len(chunk)
+                # One prepared statement run for every row (executemany), rather than a
+                # VALUES list per chunk that has to be compiled afresh each time.
+                await conn.execute(_insert_ignore(conn), group)
+                written += len(group)
                 owners = {row["owner_id"] for row in group}
                 await self._trim(conn, [o for o in owners if len(entries) > 1
                                         or random.random() < TRIM_ODDS])  # noqa: S311
         return written
 
     async def _trim(self, conn: AsyncConnection, owner_ids: list[int]) -> None:
-        """Cut these feeds down to the cap, in one statement.
+        """Cut these feeds down to the cap: per feed, one seek to its cap-th newest entry.
 
-        Entries are ranked newest first in one pass over each feed. (A subquery that finds
-        each owner's boundary row runs once per candidate row: cap² steps per feed, which
-        made a 1,000-reader push take seconds once feeds were full.)
+        (A correlated subquery that finds each row's rank runs cap² steps per feed, and a
+        window function over all these feeds ranks every entry they hold.)
         """
-        if not owner_ids:
-            return
-        ranked = select(user_feed.c.owner_id, user_feed.c.post_id, func.row_number().over(
-            partition_by=user_feed.c.owner_id, order_by=user_feed.c.post_id.desc()
-        ).label("rank")).where(user_feed.c.owner_id.in_(owner_ids)).subquery()
-        beyond = select(ranked.c.owner_id, ranked.c.post_id).where(ranked.c.rank > self._cap)
-        await conn.execute(delete(user_feed).where(
-            tuple_(user_feed.c.owner_id, user_feed.c.post_id).in_(beyond)))
+        if owner_ids:
+            await conn.execute(_TRIM, [{"owner": o, "keep": self._cap - 1} for o in owner_ids])
 
     async def read(self, owner_id: int, page: Page) -> list[FeedEntry]:
         async with self._router.read(ids.shard_of(owner_id)) as conn:
