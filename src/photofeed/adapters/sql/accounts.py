@@ -12,6 +12,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from photofeed import ids
+from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import account_emails, accounts
 from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
@@ -20,8 +21,8 @@ from photofeed.ports.accounts import EmailTaken, UsernameTaken
 _COLUMNS = [c for c in accounts.c if c.name != "username_key"]
 # Built once: building a statement costs more than running it from SQLite's page cache.
 _BY_ID = select(*_COLUMNS).where(accounts.c.id == bindparam("id"))
-_BY_IDS = select(*_COLUMNS).where(accounts.c.id.in_(bindparam("ids", expanding=True)))
-_POPULAR = select(accounts.c.id).where(accounts.c.id.in_(bindparam("ids", expanding=True)),
+_BY_IDS = select(*_COLUMNS).where(in_ids(accounts.c.id))
+_POPULAR = select(accounts.c.id).where(in_ids(accounts.c.id),
                                         accounts.c.followers_count >= bindparam("count"))
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
+from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.queries import fetch_page, upsert
 from photofeed.adapters.sql.router import Reads, ShardRouter
@@ -27,16 +28,16 @@ ACCEPTED = "accepted"
 _RELATIONS = union_all(
     select(literal("following").label("kind"), follows.c.target_id.label("other"),
            follows.c.state).where(follows.c.account_id == bindparam("me"),
-                                  follows.c.target_id.in_(bindparam("ids", expanding=True))),
+                                  in_ids(follows.c.target_id)),
     select(literal("followed_by"), followers.c.account_id, followers.c.state).where(
         followers.c.target_id == bindparam("me"),
-        followers.c.account_id.in_(bindparam("ids", expanding=True))),
+        in_ids(followers.c.account_id)),
     select(literal("blocking"), blocks.c.target_id, blocks.c.state).where(
         blocks.c.account_id == bindparam("me"),
-        blocks.c.target_id.in_(bindparam("ids", expanding=True)), blocks.c.state == "active"),
+        in_ids(blocks.c.target_id), blocks.c.state == "active"),
     select(literal("blocked_by"), blocked_by.c.account_id, blocked_by.c.state).where(
         blocked_by.c.target_id == bindparam("me"),
-        blocked_by.c.account_id.in_(bindparam("ids", expanding=True)),
+        in_ids(blocked_by.c.account_id),
         blocked_by.c.state == "active"))
 _FOLLOWEES = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
                                               follows.c.state == ACCEPTED)

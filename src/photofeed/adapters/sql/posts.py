@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
+from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
 from photofeed.adapters.sql.router import Reads, ShardRouter
@@ -32,15 +33,15 @@ from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_IDS = select(posts).where(posts.c.id.in_(bindparam("ids", expanding=True)))
+_BY_IDS = select(posts).where(in_ids(posts.c.id))
 _AUTHORS_RECENT = PagedQuery(
     select(account_posts.c.post_id, account_posts.c.account_id).where(
-        account_posts.c.account_id.in_(bindparam("authors", expanding=True)),
+        in_ids(account_posts.c.account_id, "authors"),
         account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct"),
     account_posts.c.post_id)
 _FAVOURITED = select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
-    favourites.c.post_id.in_(bindparam("ids", expanding=True)))
+    in_ids(favourites.c.post_id))
 
 
 def _post(row: RowMapping) -> Post:

@@ -1,0 +1,70 @@
+"""`column IN (a list of IDs)` as one bound parameter, for statements built once.
+
+SQLAlchemy's expanding IN renders one placeholder per ID at every execution: the SQL text
+changes with the list's length, so it is re-rendered in Python and re-prepared by the
+database each time (a feed read checks ~100 followees this way). Bound as one value, the
+statement text never changes: SQLite reads the list with json_each, PostgreSQL as a
+bigint[] with = ANY.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import orjson
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Text, bindparam
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.visitors import InternalTraversal
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+
+class IdList(TypeDecorator[list[int]]):
+    """A list of integer IDs as one parameter: JSON text on SQLite, bigint[] on PostgreSQL."""
+
+    impl = Text
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "postgresql":
+            return dialect.type_descriptor(postgresql.ARRAY(BigInteger()))
+        return dialect.type_descriptor(Text())
+
+    def process_bind_param(self, value: Iterable[int] | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        ids = [int(v) for v in value]
+        return ids if dialect.name == "postgresql" else orjson.dumps(ids).decode()
+
+
+class InIds(ColumnElement[bool]):
+    """`column` is one of the IDs bound to the parameter `name`."""
+
+    inherit_cache = True
+    type = Boolean()
+    # What SQLAlchemy's statement cache key is made of (SQLAlchemy's own convention).
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),  # noqa: RUF012
+                           ("ids", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], name: str) -> None:
+        self.column = column
+        self.ids = bindparam(name, type_=IdList())
+
+
+def in_ids(column: ColumnElement[Any], name: str = "ids") -> InIds:
+    return InIds(column, name)
+
+
+@compiles(InIds, "sqlite")
+def _in_json_each(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
+    return f"{column} IN (SELECT value FROM json_each({ids}))"  # noqa: S608 - compiled SQL
+
+
+@compiles(InIds, "postgresql")
+def _in_any(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
+    column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
+    return f"{column} = ANY({ids})"
