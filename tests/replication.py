@@ -9,6 +9,7 @@ the `postgres` user. Where no binaries are found, the tests skip (fail in CI).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -151,8 +152,7 @@ def streaming_pair() -> Iterator[StreamingPair]:
 
 def _tear_down(pair: StreamingPair, started: list[str]) -> None:
     for name in started:
-        try:
+        # A server may be stopped already, as the test that killed it meant.
+        with contextlib.suppress(RuntimeError, subprocess.SubprocessError):
             pair.stop(name)
-        except (RuntimeError, subprocess.SubprocessError):
-            pass  # stopped already, as the test that killed it meant
     shutil.rmtree(pair.root, ignore_errors=True)

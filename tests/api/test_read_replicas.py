@@ -25,6 +25,7 @@ from photofeed.asgi import create_app
 from photofeed.config import Settings
 from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
+from tests.conftest import serving as serving_process
 from tests.replication import StreamingPair, streaming_pair
 from tests.services import redis_prefix
 
@@ -166,3 +167,57 @@ async def test_a_replica_unreachable_at_start_up_leaves_reads_on_the_primary(
         assert replicas_of(app).pick(0) is None
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
+
+
+@pytest.fixture
+def own_pair() -> Iterator[StreamingPair]:
+    """A pair for one test alone, as that test kills the replica."""
+    with streaming_pair() as running:
+        yield running
+
+
+async def test_requests_keep_succeeding_from_the_primary_when_the_replica_dies(
+        own_pair: StreamingPair, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    ann, bob = await people_from_earlier(own_pair, tmp_path / "setup", "ann", "bob")
+    monkeypatch.setenv("PHOTOFEED_DATABASE_URL", f"{own_pair.primary_url}|{own_pair.replica_url}")
+    monkeypatch.setenv("PHOTOFEED_REPLICA_CHECK_SECONDS", "0.2")
+    monkeypatch.setenv("PHOTOFEED_REPLICA_MAX_LAG_SECONDS", "60")
+    with serving_process(tmp_path / "live") as url:
+        async with httpx.AsyncClient(base_url=url, timeout=10) as client:
+            await own_pair.replica_sql("SELECT pg_wal_replay_pause()")
+            posted = await client.post("/api/v1/statuses", headers=ann.headers,
+                                       data={"status": "while the replica lives"})
+            assert posted.status_code == 200, posted.text
+            # Stale for bob: the live server reads the (paused) replica.
+            assert await statuses_of(client, ann, reader=bob) == []
+            codes = await load_while(client, bob, ann, lambda: asyncio.to_thread(
+                own_pair.stop_replica))
+            assert codes
+            assert set(codes) == {200}, codes
+            assert await statuses_of(client, ann, reader=bob) == [posted.json()["id"]]
+            again = await client.post("/api/v1/statuses", headers=ann.headers,
+                                      data={"status": "after it died"})
+            assert again.status_code == 200
+            assert await statuses_of(client, ann, reader=bob) == [
+                again.json()["id"], posted.json()["id"]]
+
+
+async def load_while(client: httpx.AsyncClient, reader: Person, author: Person,
+                     event: Callable[[], Any]) -> list[int]:
+    """Read as `reader` from four loops at once, before, during and a second after `event`."""
+    codes: list[int] = []
+    stop = asyncio.Event()
+    paths = [f"/api/v1/accounts/{author.id}/statuses", "/api/v1/timelines/home",
+             f"/api/v1/accounts/{author.id}", "/api/v1/timelines/public"]
+
+    async def read(path: str) -> None:
+        while not stop.is_set():
+            codes.append((await client.get(path, headers=reader.headers)).status_code)
+
+    loops = [asyncio.create_task(read(path)) for path in paths]
+    await asyncio.sleep(0.3)
+    await event()
+    await asyncio.sleep(1.0)
+    stop.set()
+    await asyncio.gather(*loops)
+    return codes
