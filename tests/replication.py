@@ -98,7 +98,8 @@ class StreamingPair:
         primary = await asyncpg.connect(self.primary_url)
         replica = await asyncpg.connect(self.replica_url)
         try:
-            target = await primary.fetchval("SELECT pg_current_wal_insert_lsn()")
+            # Flushed WAL holds every commit acknowledged so far (synchronous_commit is on).
+            target = await primary.fetchval("SELECT pg_current_wal_flush_lsn()")
             deadline = time.monotonic() + seconds
             while await replica.fetchval("SELECT pg_wal_lsn_diff($1, "
                                          "pg_last_wal_replay_lsn()) > 0", target):

@@ -19,10 +19,14 @@ import httpx
 import pytest
 from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
+from sqlalchemy import text
 
-from photofeed.adapters.sql.replicas import ReplicaSet
+from photofeed.adapters.sql.replicas import ReplicaPolicy, ReplicaSet
+from photofeed.adapters.sql.router import ShardRouter
 from photofeed.asgi import create_app
 from photofeed.config import Settings
+from photofeed.ports import reads
+from photofeed.ports.reads import ReadSession, ReplicaLost
 from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
 from tests.conftest import serving as serving_process
@@ -167,6 +171,43 @@ async def test_a_replica_unreachable_at_start_up_leaves_reads_on_the_primary(
         assert replicas_of(app).pick(0) is None
         ready = await client.get("/health/ready")
         assert ready.status_code == 200, ready.text
+
+
+async def test_a_replica_failing_mid_read_is_reported_for_a_retry_on_the_primary(
+        pair: StreamingPair) -> None:
+    router = ShardRouter.from_urls([f"{pair.primary_url}|{pair.replica_url}"],
+                                   replica_policy=ReplicaPolicy(check_seconds=0.1))
+    token = reads.use(ReadSession(replica_ok=True))
+    try:
+        await checked_until_in_use(router)
+        assert await read_on_a_standby(router) is True
+        with pytest.raises(ReplicaLost):
+            await read_through_a_killed_connection(router, pair)
+        assert await read_on_a_standby(router) is False  # out of use until checked again
+        await checked_until_in_use(router)
+        assert await read_on_a_standby(router) is True
+    finally:
+        reads.leave(token)
+        await router.dispose()
+
+
+async def checked_until_in_use(router: ShardRouter) -> None:
+    deadline = time.monotonic() + 10
+    while await router.replicas.check_all() or router.replicas.pick(0) is None:
+        assert time.monotonic() < deadline, "the replica never came into use"
+        await asyncio.sleep(0.05)
+
+
+async def read_on_a_standby(router: ShardRouter) -> bool:
+    async with router.read(0) as conn:
+        return bool((await conn.execute(text("SELECT pg_is_in_recovery()"))).scalar())
+
+
+async def read_through_a_killed_connection(router: ShardRouter, pair: StreamingPair) -> None:
+    async with router.read(0) as conn:
+        pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar()
+        await pair.replica_sql(f"SELECT pg_terminate_backend({pid})")
+        await conn.execute(text("SELECT 1"))
 
 
 @pytest.fixture

@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 
 # The insert position: every acknowledged commit lies before it, flushed or not
 # (with synchronous_commit off, a commit is acknowledged before its WAL is written).
-_PRIMARY_POSITION = text("SELECT pg_current_wal_insert_lsn()::text")
+_PRIMARY_POSITION = text(
+    "SELECT pg_current_wal_insert_lsn()::text, current_setting('wal_block_size')::int, "
+    "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")
+# WAL page headers: long on a segment's first page, short on the others.
+_LONG_PAGE_HEADER = 40
+_SHORT_PAGE_HEADER = 24
 _REPLICA_STATE = text("SELECT pg_is_in_recovery(), pg_last_wal_replay_lsn()::text")
 # A replica not yet seen to replay anything is infinitely behind.
 _NEVER = float("-inf")
@@ -127,7 +132,7 @@ class ReplicaSet:
         sampled_at = time.monotonic()
         try:
             async with self._timeout(), self.primaries[index].connect() as conn:
-                position = _lsn(str((await conn.execute(_PRIMARY_POSITION)).scalar_one()))
+                position = _record_end(*(await conn.execute(_PRIMARY_POSITION)).one())
         except Exception as exc:  # no sample: the replicas' verdicts age until the next one
             log.warning("could not read the WAL position of a primary: %s", exc)
             return
@@ -170,6 +175,18 @@ class ReplicaSet:
 
     async def dispose(self) -> None:
         await asyncio.gather(*(r.engine.dispose() for of_one in self.replicas for r in of_one))
+
+
+def _record_end(insert: str, block_size: int, segment_size: int) -> int:
+    """The end of the last WAL record before an insert position.
+
+    On a page that holds nothing yet, the insert position sits just past the page header,
+    where no record ends; a replica that replayed everything stops at the page start.
+    """
+    position = _lsn(insert)
+    header = _LONG_PAGE_HEADER if position % segment_size == _LONG_PAGE_HEADER \
+        else _SHORT_PAGE_HEADER
+    return position - header if position % block_size == header else position
 
 
 def _lsn(position: str) -> int:
