@@ -18,8 +18,9 @@ class Routes:
     """Stands in for the routes: notes where each run may read, fails as told."""
 
     def __init__(self, *, fail_runs: int = 0, fail_after_start: bool = False,
-                 actor: int | None = None) -> None:
+                 actor: int | None = None, writes: bool = False) -> None:
         self.replica_allowed: list[bool] = []
+        self.writes = writes
         self.fail_runs = fail_runs
         self.fail_after_start = fail_after_start
         self.actor = actor
@@ -29,6 +30,9 @@ class Routes:
         if self.actor is not None and self.reads is not None:
             await self.reads.acting_as(self.actor)
         self.replica_allowed.append(reads.replica_allowed())
+        if self.writes:
+            reads.note_write()  # as the SQL router does after a commit
+            self.replica_allowed.append(reads.replica_allowed())
         if len(self.replica_allowed) <= self.fail_runs and not self.fail_after_start:
             raise ReplicaLost("replica went away")
         await send({"type": "http.response.start", "status": 200, "headers": []})
@@ -94,3 +98,13 @@ async def test_without_replicas_nothing_reads_a_replica_or_is_recorded() -> None
     await run(routes, "GET", reads_service)
     assert routes.replica_allowed == [False]
     assert not await writers.wrote_recently(7)
+
+
+async def test_a_get_that_writes_reads_the_primary_from_then_on_and_marks_its_author() -> None:
+    reads_service = service()
+    refreshing = Routes(actor=7, writes=True)
+    await run(refreshing, "GET", reads_service)
+    assert refreshing.replica_allowed == [True, False]
+    next_page = Routes(actor=7)
+    await run(next_page, "GET", reads_service)
+    assert next_page.replica_allowed == [False]

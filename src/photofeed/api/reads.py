@@ -36,7 +36,7 @@ class ReadRouting:
             nonlocal started
             if message["type"] == "http.response.start":
                 started = True
-                if not read_only and message["status"] < 400:
+                if (session.wrote or not read_only) and message["status"] < 400:
                     await container.reads.wrote(session)
             await send(message)
 

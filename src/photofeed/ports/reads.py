@@ -18,6 +18,8 @@ class ReadSession:
 
     replica_ok: bool
     actor: int | None = None
+    # Set once the request committed a write, even a GET that refreshed a cache.
+    wrote: bool = False
 
 
 _session: ContextVar[ReadSession | None] = ContextVar("photofeed_read_session", default=None)
@@ -34,6 +36,14 @@ def leave(token: Token[ReadSession | None]) -> None:
 
 def current() -> ReadSession | None:
     return _session.get()
+
+
+def note_write() -> None:
+    """The current request committed a write: it and its author now read the primary."""
+    session = _session.get()
+    if session is not None:
+        session.wrote = True
+        session.replica_ok = False
 
 
 def replica_allowed() -> bool:

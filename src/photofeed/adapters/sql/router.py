@@ -106,6 +106,7 @@ class ShardRouter:
                 # info outlives this checkout (it belongs to the pooled connection).
                 conn.info.pop(AFTER_COMMIT, None)
                 raise
+            reads.note_write()
             for callback in conn.info.pop(AFTER_COMMIT, []):
                 callback()
 
