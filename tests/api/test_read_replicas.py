@@ -118,6 +118,8 @@ async def test_others_read_the_replica_while_the_author_reads_her_write(
             assert mine.status_code == 200
         await pair.wait_replayed()
         assert await statuses_of(client, ann, reader=bob) == [post_id]
+        metrics = (await client.get("/metrics")).text
+        assert f'photofeed_replica_in_use{{replica="{pair.replica_url}"}} 1.0' in metrics
 
 
 async def test_read_your_writes_holds_across_a_write_server_and_a_read_server(

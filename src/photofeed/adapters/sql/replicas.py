@@ -18,6 +18,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from prometheus_client import Counter, Gauge
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,6 +32,13 @@ log = logging.getLogger(__name__)
 _PRIMARY_POSITION = text(
     "SELECT pg_current_wal_insert_lsn()::text, current_setting('wal_block_size')::int, "
     "(SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')")
+REPLICA_LAG = Gauge("photofeed_replica_lag_seconds",
+                    "How far behind its primary a read replica was at its last check",
+                    ["replica"])
+REPLICA_IN_USE = Gauge("photofeed_replica_in_use",
+                       "1 while a read replica serves reads, 0 while it is skipped", ["replica"])
+REPLICA_FAILURES = Counter("photofeed_replica_failures_total",
+                           "Reads that found a replica down and went to the primary", ["replica"])
 # WAL page headers: long on a segment's first page, short on the others.
 _LONG_PAGE_HEADER = 40
 _SHORT_PAGE_HEADER = 24
@@ -109,6 +117,8 @@ class ReplicaSet:
         return fit[next(self._turn) % len(fit)] if fit else None
 
     def mark_down(self, replica: Replica, error: BaseException) -> None:
+        REPLICA_FAILURES.labels(replica.describe()).inc()
+        REPLICA_IN_USE.labels(replica.describe()).set(0)
         if replica.reachable:
             log.warning("read replica %s failed (%s: %s); reading the primary until it "
                         "recovers", replica.describe(), type(error).__name__, error)
@@ -156,6 +166,8 @@ class ReplicaSet:
             replica.holds_writes_before = max(
                 (at for at, position in samples if position <= done),
                 default=replica.holds_writes_before)
+        REPLICA_LAG.labels(replica.describe()).set(min(replica.lag_seconds(), 1e9))
+        REPLICA_IN_USE.labels(replica.describe()).set(int(self.fit(replica)))
         if self.fit(replica) != replica.announced_fit:
             replica.announced_fit = self.fit(replica)
             self._log_change(replica, standby=bool(standby))
