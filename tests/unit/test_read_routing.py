@@ -108,3 +108,15 @@ async def test_a_get_that_writes_reads_the_primary_from_then_on_and_marks_its_au
     next_page = Routes(actor=7)
     await run(next_page, "GET", reads_service)
     assert next_page.replica_allowed == [False]
+
+
+async def test_a_request_may_insist_on_the_primary() -> None:
+    reads_service = service()
+    session = reads_service.session(read_only=True)
+    token = reads.use(session)
+    try:
+        assert reads.replica_allowed()
+        reads_service.read_primary()  # as the streaming API does
+        assert not reads.replica_allowed()
+    finally:
+        reads.leave(token)

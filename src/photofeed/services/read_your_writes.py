@@ -34,6 +34,12 @@ class ReadYourWrites:
         if session.replica_ok and await self._wrote_recently(account_id):
             session.replica_ok = False
 
+    def read_primary(self) -> None:
+        """The current request reads rows the moment they are committed: only the primary."""
+        session = reads.current()
+        if session is not None:
+            session.replica_ok = False
+
     async def wrote(self, session: ReadSession) -> None:
         """The session's request changed something: its account reads the primary a while."""
         if not self._replicas or session.actor is None:
