@@ -18,6 +18,7 @@ from photofeed.api.concurrency import ConcurrencyLimit
 from photofeed.api.media_serving import MediaFront
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
 from photofeed.api.observability import RequestObserver, metrics
+from photofeed.api.reads import ReadRouting
 from photofeed.api.roles import RoleGate
 from photofeed.api.routes import (
     accounts,
@@ -76,6 +77,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_route("/metrics", metrics, include_in_schema=False)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     # Uploads stream to spooled files; the cap only has to allow the largest video.
+    # Innermost: a read retried on the primary runs just the routes again.
+    app.add_middleware(ReadRouting)
     app.add_middleware(BodySizeLimit, large_upload_paths=media.UPLOAD_PATHS,
                        large_upload_limit=settings.max_video_bytes + settings.max_photo_bytes
                        + media.FORM_OVERHEAD)

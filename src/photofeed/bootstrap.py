@@ -20,8 +20,10 @@ from photofeed.adapters.events import InProcessEventBus
 from photofeed.adapters.media_processing import PillowAvProcessor
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
+from photofeed.adapters.recent_writers import InProcessRecentWriters
 from photofeed.adapters.redis.events import RedisEventBus
 from photofeed.adapters.redis.feeds import RedisFeedStore
+from photofeed.adapters.redis.recent_writers import RedisRecentWriters
 from photofeed.adapters.sql import shard_map
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
@@ -33,6 +35,7 @@ from photofeed.adapters.sql.migrate import migrate_all
 from photofeed.adapters.sql.oauth import SqlOAuthStore
 from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
 from photofeed.adapters.sql.posts import SqlPostStore
+from photofeed.adapters.sql.replicas import ReplicaPolicy
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.search import SqlSearchIndex
 from photofeed.config import Settings
@@ -46,6 +49,7 @@ from photofeed.ports.media import MediaStore
 from photofeed.ports.outbox import Outbox
 from photofeed.ports.public_media import PublicMedia
 from photofeed.ports.ratelimit import RateLimiter
+from photofeed.ports.reads import RecentWriters
 from photofeed.services.accounts import AccountService
 from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
@@ -54,6 +58,7 @@ from photofeed.services.media import MediaService
 from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
+from photofeed.services.read_your_writes import ReadYourWrites
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
 from photofeed.services.viewing import Viewing
@@ -96,6 +101,7 @@ class Container:
     handlers: dict[str, list[EventHandler]]
     media_parts: MediaParts
     search: SearchService
+    reads: ReadYourWrites
     periodic_jobs: list[PeriodicJob] = field(default_factory=list)
     redis_clients: list[Redis] = field(default_factory=list)
     _tasks: list[asyncio.Task[None]] = field(default_factory=list)
@@ -210,9 +216,36 @@ def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
 
 def make_router(settings: Settings) -> ShardRouter:
     """The shard router for the configured databases (an explicit map wins)."""
+    policy = ReplicaPolicy(max_lag_seconds=settings.replica_max_lag_seconds,
+                           check_seconds=settings.replica_check_seconds)
     if settings.shards:
-        return ShardRouter(shard_map.parse(settings.shards))
-    return ShardRouter.from_urls(settings.database_urls)
+        return ShardRouter(shard_map.parse(settings.shards), replica_policy=policy)
+    return ShardRouter.from_urls(settings.database_urls, replica_policy=policy)
+
+
+def _read_your_writes(settings: Settings, router: ShardRouter,
+                      redis_clients: dict[str, Redis]) -> ReadYourWrites:
+    window = router.replicas.policy.read_your_writes_seconds
+    writers: RecentWriters
+    if settings.redis_url:
+        writers = RedisRecentWriters(_redis(settings.redis_url, redis_clients),
+                                     prefix=settings.redis_prefix, window_seconds=window)
+    else:
+        if router.replicas.configured:
+            log.warning("read replicas without PHOTOFEED_REDIS_URL: read-your-writes holds "
+                        "only for reads served by the process that took the write")
+        writers = InProcessRecentWriters(window_seconds=window)
+    return ReadYourWrites(writers=writers, replicas=router.replicas.configured)
+
+
+async def _first_replica_check(router: ShardRouter) -> None:
+    """Know which replicas are fit before serving; an unfit one is no reason not to start."""
+    await router.replicas.check_all()
+    for of_one in router.replicas.replicas:
+        for replica in of_one:
+            if not router.replicas.fit(replica):
+                log.warning("read replica %s is not fit to read from yet (down or lagging)",
+                            replica.describe())
 
 
 async def build(settings: Settings, *, migrate: bool = True) -> Container:
@@ -226,9 +259,11 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         raise
     if migrate:
         await migrate_all(router)
+    await _first_replica_check(router)
     lease = SqlSlotLease(router)
     id_source = ids.IdGenerator(await lease.acquire())
     redis_clients: dict[str, Redis] = {}
+    reads = _read_your_writes(settings, router, redis_clients)
     hasher = Argon2PasswordHasher(time_cost=settings.password_time_cost,
                                   memory_kib=settings.password_memory_kib)
     account_store = SqlAccountStore(router)
@@ -280,9 +315,12 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
                           posts=posts, fanout=fanout, timelines=timelines, events=events,
                           outbox=SqlOutbox(router, signal), handlers=handlers,
-                          media_parts=media, search=search, periodic_jobs=periodic,
+                          media_parts=media, search=search, reads=reads,
+                          periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
+    if router.replicas.configured:
+        container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))
     return container
 
 

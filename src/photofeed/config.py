@@ -23,11 +23,16 @@ class Settings(BaseSettings):
     max_connections: int = Field(default=500, ge=1)
     data_dir: Path = Path("data")
     # Comma-separated database URLs; logical shards are spread over them in ranges.
-    # Empty means one SQLite file under data_dir.
+    # Empty means one SQLite file under data_dir. A PostgreSQL database may be followed
+    # by its read replicas: `PRIMARY|REPLICA|REPLICA`.
     database_url: str = ""
     # An explicit shard map instead: `FIRST-LAST=URL` entries separated by ";", covering
     # every logical shard 0-8191 exactly once. Overrides database_url when set.
     shards: str = ""
+    # A replica lagging more than this is skipped; checked every replica_check_seconds.
+    # Whoever wrote reads the primary for replica_max_lag_seconds + 2 checks afterwards.
+    replica_max_lag_seconds: float = Field(default=5.0, gt=0)
+    replica_check_seconds: float = Field(default=1.0, gt=0)
     public_url: str = ""
     instance_title: str = "photofeed"
     instance_description: str = "Photos and videos from the people you follow."

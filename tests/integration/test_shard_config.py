@@ -38,3 +38,10 @@ async def test_an_explicit_map_serves(tmp_path: Path) -> None:
         assert container.router.engine_index(100) == 1
     finally:
         await container.close()
+
+
+async def test_read_replicas_of_sqlite_are_refused_at_start_up(tmp_path: Path) -> None:
+    first, second = (f"sqlite:///{tmp_path / name}" for name in ("a.sqlite3", "b.sqlite3"))
+    settings = Settings(data_dir=tmp_path, database_url=f"{first}|{second}")
+    with pytest.raises(BadShardMap, match="read replicas need PostgreSQL"):
+        await bootstrap.build(settings)

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from photofeed import ids
-from photofeed.adapters.sql.shard_map import BadShardMap, even_ranges, parse, safe_url
+from photofeed.adapters.sql.shard_map import (
+    BadShardMap,
+    even_ranges,
+    parse,
+    replicas_by_database,
+    safe_url,
+)
 
 
 def test_even_ranges_cover_every_shard_in_order() -> None:
@@ -36,3 +44,38 @@ def test_bad_maps_are_refused_with_the_reason(text: str, complaint: str) -> None
 def test_passwords_never_appear_in_messages() -> None:
     assert "secret" not in safe_url("postgresql://app:secret@db/pf")
     assert ids.LOGICAL_SHARDS == 8192
+
+
+def test_a_database_may_name_its_read_replicas() -> None:
+    ranges = parse("0-4095=postgresql://db1/pf|postgresql://db1r/pf|postgresql://db1s/pf;"
+                   "4096-8191=postgresql://db2/pf")
+    assert [(r.url, r.replicas) for r in ranges] == [
+        ("postgresql://db1/pf", ("postgresql://db1r/pf", "postgresql://db1s/pf")),
+        ("postgresql://db2/pf", ())]
+    spread = even_ranges(["postgresql://db1/pf|postgresql://db1r/pf", "postgresql://db2/pf"])
+    assert spread[0].replicas == ("postgresql://db1r/pf",)
+
+
+def test_replicas_named_on_one_range_serve_every_range_of_that_database() -> None:
+    ranges = parse("0-99=postgresql://db1/pf|postgresql://db1r/pf;100-8191=postgresql://db1/pf")
+    assert replicas_by_database(ranges) == {"postgresql://db1/pf": ("postgresql://db1r/pf",)}
+
+
+@pytest.mark.parametrize(("text", "complaint"), [
+    ("0-8191=sqlite:///a|sqlite:///b", "read replicas need PostgreSQL"),
+    ("0-8191=postgresql://db1/pf|", "is not PRIMARY_URL|REPLICA_URL"),
+    ("0-8191=|postgresql://db1r/pf", "is not PRIMARY_URL|REPLICA_URL"),
+    ("0-99=postgresql://db1/pf|postgresql://db2/pf;100-8191=postgresql://db2/pf",
+     "is a shard database, so it cannot also be a read replica"),
+    ("0-99=postgresql://db1/pf|postgresql://r/pf;100-8191=postgresql://db2/pf|postgresql://r/pf",
+     "is listed for both"),
+])
+def test_bad_replica_lists_are_refused(text: str, complaint: str) -> None:
+    with pytest.raises(BadShardMap, match=re.escape(complaint)):
+        parse(text)
+
+
+def test_replica_passwords_never_appear_in_messages() -> None:
+    with pytest.raises(BadShardMap) as refused:
+        parse("0-8191=sqlite:///a|postgresql://app:secret@replica/pf")
+    assert "secret" not in str(refused.value)

@@ -80,6 +80,7 @@ async def _caller(request: Request, required: str | None) -> Caller | None:
         raise Forbidden("This action is outside the authorized scopes")
     account = None
     if token.account_id is not None:
+        await services.reads.acting_as(token.account_id)
         account = await services.accounts.get(token.account_id)
     return Caller(token=token, account=account)
 

@@ -118,6 +118,7 @@ async def sign_up(request: Request, who: Current) -> Response:
     except ValidationFailed as failed:
         return again({name: "; ".join(e.description for e in errors)
                       for name, errors in failed.details.items()}, 422)
+    await services.reads.acting_as(account.id)  # its first pages must find the account
     app = await first_party_app(request)
     issued = await services.oauth.issue_for(client_id=app.client_id, account_id=account.id,
                                             scopes=app.scopes)

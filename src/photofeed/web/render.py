@@ -45,6 +45,7 @@ async def visitor(request: Request) -> Visitor:
         token = await services.oauth.bearer(token_text)
         if token.account_id is None or not token.scopes.allows("read:statuses"):
             return Visitor(None, None)
+        await services.reads.acting_as(token.account_id)
         account = await services.accounts.get(token.account_id)
     except (Unauthenticated, NotFound):
         return Visitor(None, None)

@@ -51,7 +51,7 @@ class SqlOAuthStore:
                 scopes=str(app.scopes), created_at=app.created_at))
 
     async def get_app(self, client_id: str) -> Application | None:
-        async with self._router.read(ids.shard_for_key(client_id)) as conn:
+        async with self._router.read(ids.shard_for_key(client_id), primary=True) as conn:
             row = (await conn.execute(select(oauth_apps).where(
                 oauth_apps.c.client_id == client_id))).mappings().first()
         return _app(row) if row else None
@@ -65,7 +65,8 @@ class SqlOAuthStore:
                 revoked_at=token.revoked_at))
 
     async def get_token(self, token_hash: str) -> AccessToken | None:
-        async with self._router.read(ids.shard_for_key(token_hash)) as conn:
+        # On the primary: a new token works at once, and a revoked one stops at once.
+        async with self._router.read(ids.shard_for_key(token_hash), primary=True) as conn:
             row = (await conn.execute(_TOKEN, {"hash": token_hash})).mappings().first()
         return _token(row) if row else None
 

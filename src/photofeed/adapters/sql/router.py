@@ -9,15 +9,29 @@ from contextlib import asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Dialect, Engine, Executable, Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from photofeed import ids
 from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine, make_inline_reader
-from photofeed.adapters.sql.shard_map import ShardRange, check_coverage, even_ranges
+from photofeed.adapters.sql.replicas import Replica, ReplicaPolicy, ReplicaSet
+from photofeed.adapters.sql.shard_map import (
+    ShardRange,
+    check_coverage,
+    even_ranges,
+    replicas_by_database,
+)
+from photofeed.ports import reads
+from photofeed.ports.reads import ReplicaLost
 
 T = TypeVar("T")
 AFTER_COMMIT = "photofeed_after_commit"
 K = TypeVar("K")
+
+
+# Errors a standby raises that the primary would not: a query cancelled by a conflict
+# with WAL replay, and the server shutting down or still starting.
+_REPLICA_TROUBLE = frozenset({"40001", "57P01", "57P02", "57P03"})
 
 
 class Reads(Protocol):
@@ -53,7 +67,8 @@ class ShardUnreachable(ConnectionError):
 class ShardRouter:
     """Maps logical shards to engines through the shard map and opens transactions on them."""
 
-    def __init__(self, ranges: list[ShardRange]) -> None:
+    def __init__(self, ranges: list[ShardRange], *,
+                 replica_policy: ReplicaPolicy | None = None) -> None:
         check_coverage(ranges)
         urls = list(dict.fromkeys(r.url for r in ranges))
         self.ranges = ranges
@@ -62,6 +77,9 @@ class ShardRouter:
         self._thread_local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[InlineReads] = []
+        replica_urls = replicas_by_database(ranges)
+        self.replicas = ReplicaSet.connect(self.engines, [replica_urls[url] for url in urls],
+                                           replica_policy or ReplicaPolicy())
         self._engine_of = [0] * ids.LOGICAL_SHARDS
         for shard_range in ranges:
             index = urls.index(shard_range.url)
@@ -69,9 +87,10 @@ class ShardRouter:
                 self._engine_of[shard] = index
 
     @classmethod
-    def from_urls(cls, urls: Iterable[str]) -> ShardRouter:
+    def from_urls(cls, urls: Iterable[str], *,
+                  replica_policy: ReplicaPolicy | None = None) -> ShardRouter:
         """Logical shards spread evenly over these databases."""
-        return cls(even_ranges(list(urls)))
+        return cls(even_ranges(list(urls)), replica_policy=replica_policy)
 
     async def check_reachable(self, *, seconds: float = 10.0) -> None:
         """Connect to every database once, naming the one that fails."""
@@ -119,24 +138,31 @@ class ShardRouter:
                 # info outlives this checkout (it belongs to the pooled connection).
                 conn.info.pop(AFTER_COMMIT, None)
                 raise
+            reads.note_write()
             for callback in conn.info.pop(AFTER_COMMIT, []):
                 callback()
 
     @asynccontextmanager
-    async def read(self, shard: int, *, inline: bool = True) -> AsyncIterator[Reads]:
+    async def read(self, shard: int, *, inline: bool = True,
+                   primary: bool = False) -> AsyncIterator[Reads]:
         """A read-only transaction on the database of a logical shard.
 
         On SQLite it runs inline (see make_inline_reader) unless `inline` is False, which
         long queries such as full-text search ask for so they do not hold up the loop.
+        On PostgreSQL a request that may read from replicas gets a fit replica of that
+        database unless `primary` insists; should the replica fail midway, ReplicaLost is
+        raised so the whole read can be run again (it then goes to the primary).
         """
-        async with self._read_engine(self.engine_index(shard), inline=inline) as conn:
+        async with self._read_engine(self.engine_index(shard), inline=inline,
+                                     primary=primary) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _read_engine(self, index: int, *, inline: bool) -> AsyncIterator[Reads]:
+    async def _read_engine(self, index: int, *, inline: bool = True,
+                           primary: bool = False) -> AsyncIterator[Reads]:
         reader = self._inline[index] if inline else None
         if reader is None:
-            async with self.engines[index].connect() as conn, conn.begin():
+            async with self._reading(index, primary=primary) as conn:
                 yield conn
             return
         yield self._inline_reads(index, reader)
@@ -156,6 +182,31 @@ class ShardRouter:
                 self._opened.append(found)
         return found
 
+    @asynccontextmanager
+    async def _reading(self, index: int, *, primary: bool = False
+                       ) -> AsyncIterator[AsyncConnection]:
+        conn, replica = await self._connect_for_read(index, primary=primary)
+        try:
+            async with conn.begin():
+                yield conn
+        except Exception as exc:
+            if replica is not None and _lost_connection(exc):
+                self.replicas.mark_down(replica, exc)
+                raise ReplicaLost(f"read replica {replica.describe()} failed: {exc}") from exc
+            raise
+        finally:
+            await conn.close()
+
+    async def _connect_for_read(self, index: int, *, primary: bool
+                                ) -> tuple[AsyncConnection, Replica | None]:
+        replica = None if primary or not reads.replica_allowed() else self.replicas.pick(index)
+        if replica is not None:
+            try:
+                return await replica.engine.connect(), replica
+            except Exception as exc:  # any failure to connect: the primary serves instead
+                self.replicas.mark_down(replica, exc)
+        return await self.engines[index].connect(), None
+
     def group_by_engine(self, keys: Iterable[K],
                         shard_of: Callable[[K], int]) -> dict[int, list[K]]:
         """Bucket keys by the physical database that holds them."""
@@ -171,8 +222,12 @@ class ShardRouter:
         """Run one read per physical database, concurrently, and collect the results."""
 
         async def run(index: int) -> T:
-            async with self._read_engine(index, inline=inline) as conn:
-                return await query(conn, index)
+            try:
+                async with self._read_engine(index, inline=inline) as conn:
+                    return await query(conn, index)
+            except ReplicaLost:
+                async with self._read_engine(index, inline=inline, primary=True) as conn:
+                    return await query(conn, index)
 
         wanted = list(indexes)
         if len(wanted) == 1:  # most reads touch one database; a task for it costs more
@@ -186,17 +241,30 @@ class ShardRouter:
         """Like gather_engines, but never inline: for reads that take milliseconds."""
 
         async def run(index: int) -> T:
-            async with self.engines[index].connect() as conn, conn.begin():
-                return await query(conn, index)
+            try:
+                async with self._reading(index) as conn:
+                    return await query(conn, index)
+            except ReplicaLost:
+                async with self._reading(index, primary=True) as conn:
+                    return await query(conn, index)
 
         return list(await asyncio.gather(*(run(i) for i in indexes)))
 
     async def dispose(self) -> None:
         with self._lock:
             opened, self._opened = self._opened, []
-        for reads in opened:
-            reads.close()
+        for inline_reads in opened:
+            inline_reads.close()
         for reader in self._inline:
             if reader is not None:
                 reader.dispose()
-        await asyncio.gather(*(engine.dispose() for engine in self.engines))
+        await asyncio.gather(self.replicas.dispose(),
+                             *(engine.dispose() for engine in self.engines))
+
+
+def _lost_connection(error: BaseException) -> bool:
+    """Whether an error means the database went away, rather than a bad query."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or \
+            getattr(error.orig, "sqlstate", None) in _REPLICA_TROUBLE
+    return isinstance(error, (OSError, TimeoutError))

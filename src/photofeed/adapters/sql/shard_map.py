@@ -13,14 +13,62 @@ class BadShardMap(ValueError):
     """The configured map is malformed or does not cover every logical shard exactly once."""
 
 
+# Separates a shard database from its read replicas: `PRIMARY|REPLICA|REPLICA`.
+REPLICA_SEPARATOR = "|"
+
+
 @dataclass(frozen=True)
 class ShardRange:
     first: int
     last: int
     url: str
+    # Read replicas of the database at `url`, streaming from it.
+    replicas: tuple[str, ...] = ()
 
     def describe(self) -> str:
         return f"{safe_url(self.url)} (logical shards {self.first}-{self.last})"
+
+
+def split_database(entry: str) -> tuple[str, tuple[str, ...]]:
+    """A database entry `PRIMARY[|REPLICA...]` as its primary URL and its replica URLs."""
+    primary, *replicas = (part.strip() for part in entry.split(REPLICA_SEPARATOR))
+    if not primary or not all(replicas):
+        raise BadShardMap(f"database entry {safe_url(entry)!r} is not "
+                          f"PRIMARY_URL{REPLICA_SEPARATOR}REPLICA_URL...")
+    return primary, tuple(dict.fromkeys(replicas))
+
+
+def replicas_by_database(ranges: list[ShardRange]) -> dict[str, tuple[str, ...]]:
+    """Each database's replicas, merged over its ranges (naming them once is enough)."""
+    merged: dict[str, tuple[str, ...]] = {}
+    for shard_range in ranges:
+        merged[shard_range.url] = tuple(dict.fromkeys(
+            (*merged.get(shard_range.url, ()), *shard_range.replicas)))
+    return merged
+
+
+def check_replicas(ranges: list[ShardRange]) -> None:
+    """Refuse replicas of SQLite, a database named as its own replica, or a replica shared."""
+    owner: dict[str, str] = {}
+    primaries = {r.url for r in ranges}
+    for primary, replicas in replicas_by_database(ranges).items():
+        for replica in replicas:
+            if _backend(primary) != "postgresql" or _backend(replica) != "postgresql":
+                raise BadShardMap(f"read replica {safe_url(replica)} of {safe_url(primary)}: "
+                                  "read replicas need PostgreSQL on both sides")
+            if replica in primaries:
+                raise BadShardMap(f"{safe_url(replica)} is a shard database, so it cannot "
+                                  "also be a read replica")
+            if owner.setdefault(replica, primary) != primary:
+                raise BadShardMap(f"read replica {safe_url(replica)} is listed for both "
+                                  f"{safe_url(owner[replica])} and {safe_url(primary)}")
+
+
+def _backend(url: str) -> str:
+    try:
+        return make_url(url).get_backend_name()
+    except Exception:  # a URL too broken to parse has no backend; the caller names it
+        return ""
 
 
 def safe_url(url: str) -> str:
@@ -36,8 +84,10 @@ def even_ranges(urls: list[str]) -> list[ShardRange]:
     if not urls:
         raise BadShardMap("at least one database is needed")
     size = -(-ids.LOGICAL_SHARDS // len(urls))
-    return [ShardRange(i * size, min((i + 1) * size, ids.LOGICAL_SHARDS) - 1, url)
-            for i, url in enumerate(urls)]
+    ranges = [ShardRange(i * size, min((i + 1) * size, ids.LOGICAL_SHARDS) - 1,
+                         *split_database(entry)) for i, entry in enumerate(urls)]
+    check_replicas(ranges)
+    return ranges
 
 
 def parse(text: str) -> list[ShardRange]:
@@ -51,8 +101,10 @@ def parse(text: str) -> list[ShardRange]:
         if not sep or not url.strip() or not first.strip().isdigit() or \
                 (dash and not last.strip().isdigit()):
             raise BadShardMap(f"shard map entry {entry!r} is not FIRST-LAST=URL")
-        ranges.append(ShardRange(int(first), int(last if dash else first), url.strip()))
+        ranges.append(ShardRange(int(first), int(last if dash else first),
+                                 *split_database(url)))
     check_coverage(ranges)
+    check_replicas(ranges)
     return sorted(ranges, key=lambda r: r.first)
 
 

@@ -48,6 +48,8 @@ async def register(request: Request, services: Services,
     account = await services.accounts.register(
         username=params.username, email=params.email, password=params.password,
         agreement=params.agreement, locale=params.locale)
+    # The new account's first reads must find it: they go to the primary for a while.
+    await services.reads.acting_as(account.id)
     issued = await services.oauth.issue_for(client_id=caller.token.client_id,
                                             account_id=account.id, scopes=caller.token.scopes)
     return token_json(issued)

@@ -48,6 +48,8 @@ def _sse(events: AsyncIterator[str]) -> StreamingResponse:
 
 async def _user_events(services: Container, reader: Account,
                        base_url: str) -> AsyncIterator[str]:
+    # Events name posts and follows committed a moment ago; a replica may not have them yet.
+    services.reads.read_primary()
     yield ":)\n\n"
     while True:
         channels = await services.timelines.live_channels(reader.id)
