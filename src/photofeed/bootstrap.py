@@ -226,6 +226,13 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         raise
     if migrate:
         await migrate_all(router)
+    try:
+        # Completed shard moves override the configured map (docs/architecture.md).
+        if await router.refresh() and migrate:
+            await migrate_all(router)
+    except BaseException:
+        await router.dispose()
+        raise
     lease = SqlSlotLease(router)
     id_source = ids.IdGenerator(await lease.acquire())
     redis_clients: dict[str, Redis] = {}
@@ -283,6 +290,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           media_parts=media, search=search, periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
+    container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     return container
 
 

@@ -28,6 +28,10 @@ class Settings(BaseSettings):
     # An explicit shard map instead: `FIRST-LAST=URL` entries separated by ";", covering
     # every logical shard 0-8191 exactly once. Overrides database_url when set.
     shards: str = ""
+    # How often each process re-reads the shard moves recorded on the control database, so a
+    # move's new map reaches every process; `shards move` waits a few of these before it
+    # deletes the moved rows from the old database.
+    shard_map_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     public_url: str = ""
     instance_title: str = "photofeed"
     instance_description: str = "Photos and videos from the people you follow."

@@ -74,27 +74,26 @@ class SqlMediaStore:
             await _set_blobs(conn, item)
 
     async def attach(self, media_ids: list[int], post_id: int) -> bool:
-        groups = self._router.group_by_engine(media_ids, ids.shard_of)
-        for index, group in groups.items():
-            try:
-                async with self._router.write_engine(index) as conn:
-                    # Only unused uploads are taken, so two racing posts cannot both get one.
-                    taken = await conn.execute(update(media).where(
-                        media.c.id.in_(group), media.c.post_id.is_(None)
-                    ).values(post_id=post_id))
-                    if taken.rowcount != len(group):
-                        raise _AlreadyUsed
-            except _AlreadyUsed:
-                await self.detach(media_ids, post_id)
-                return False
+        async def take(conn: AsyncConnection, group: list[int]) -> None:
+            # Only unused uploads are taken, so two racing posts cannot both get one.
+            taken = await conn.execute(update(media).where(
+                media.c.id.in_(group), media.c.post_id.is_(None)).values(post_id=post_id))
+            if taken.rowcount != len(group):
+                raise _AlreadyUsed
+
+        try:
+            await self._router.write_grouped(media_ids, ids.shard_of, take)
+        except _AlreadyUsed:
+            await self.detach(media_ids, post_id)
+            return False
         return True
 
     async def detach(self, media_ids: list[int], post_id: int) -> None:
-        groups = self._router.group_by_engine(media_ids, ids.shard_of)
-        for index, group in groups.items():
-            async with self._router.write_engine(index) as conn:
-                await conn.execute(update(media).where(
-                    media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
+        async def release(conn: AsyncConnection, group: list[int]) -> None:
+            await conn.execute(update(media).where(
+                media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
+
+        await self._router.write_grouped(media_ids, ids.shard_of, release)
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
         async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:

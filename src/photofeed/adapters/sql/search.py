@@ -41,7 +41,13 @@ class SqlSearchIndex:
         self._ranking = ranking or Ranking()
         self._candidates = candidates
         # Per SQLite database, the newest posts' statistics that relevance is weighed by.
-        self._statistics = [Statistics() for _ in router.engines]
+        self._statistics: list[Statistics] = []
+
+    def _statistics_of(self, index: int) -> Statistics:
+        # The router may add databases while the process runs (a shard move).
+        while len(self._statistics) <= index:
+            self._statistics.append(Statistics())
+        return self._statistics[index]
 
     async def put(self, post_id: int, account_id: int, visibility: str,
                   document: SearchDocument) -> None:
@@ -68,7 +74,7 @@ class SqlSearchIndex:
             found: list[Candidate]
             if conn.dialect.name == "sqlite":
                 found = await search_sqlite.candidates(conn, query, scope, cap,
-                                                       self._statistics[index])
+                                                       self._statistics_of(index))
             else:
                 found = await search_postgres.candidates(conn, query, scope, cap)
             return best(found, ranking=self._ranking, now=now, limit=limit)

@@ -1,0 +1,70 @@
+"""Moving logical shards between databases: the persisted map changes and the write fence.
+
+Revision ID: 0008
+Revises: 0007
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from photofeed.adapters.sql.types import UtcDateTime
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+# Must equal adapters/sql/fences.py FENCE_LOCK: writers hold it shared, a new fence exclusive.
+_FENCE_LOCK = 7_061_413_601
+
+# One statement per write transaction: wait for a fence being raised, then report whether one
+# covers any of the shards. VOLATILE, so the SELECT takes a snapshot after the lock is held
+# and sees a fence committed while this transaction waited for it.
+_FENCE_FUNCTION = """
+CREATE OR REPLACE FUNCTION photofeed_write_fence(shards integer[]) RETURNS text
+LANGUAGE plpgsql VOLATILE AS $$
+DECLARE
+    found text;
+BEGIN
+    PERFORM pg_advisory_xact_lock_shared(FENCE_LOCK);
+    SELECT f.state INTO found FROM shard_fences f
+     WHERE EXISTS (SELECT 1 FROM unnest(shards) s
+                    WHERE s BETWEEN f.first_shard AND f.last_shard)
+     LIMIT 1;
+    RETURN found;
+END $$""".replace("FENCE_LOCK", str(_FENCE_LOCK))
+
+
+def upgrade() -> None:
+    # On the control database (the one holding logical shard 0 in the configured map): every
+    # move, in order. Moves that reached "switched" override the configured map.
+    op.create_table(
+        "shard_moves",
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("first_shard", sa.Integer, nullable=False),
+        sa.Column("last_shard", sa.Integer, nullable=False),
+        sa.Column("source_url", sa.Text, nullable=False),
+        sa.Column("target_url", sa.Text, nullable=False),
+        sa.Column("state", sa.String(12), nullable=False),
+        sa.Column("started_at", UtcDateTime, nullable=False),
+        sa.Column("updated_at", UtcDateTime, nullable=False),
+    )
+    # On every database: ranges no write may touch here, "fenced" while a move copies its last
+    # changes, "moved" for good once the range lives elsewhere.
+    op.create_table(
+        "shard_fences",
+        sa.Column("first_shard", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("last_shard", sa.Integer, nullable=False),
+        sa.Column("state", sa.String(8), nullable=False),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_FENCE_FUNCTION)
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS photofeed_write_fence(integer[])")
+    op.drop_table("shard_fences")
+    op.drop_table("shard_moves")

@@ -1,0 +1,246 @@
+"""`photofeed shards move` under a live write load: no acknowledged write is lost.
+
+Two PostgreSQL databases hold the configured map; a third receives logical shards
+1024-2047 from the first while an app takes posts, likes and follows and reads them back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import sys
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+import pytest
+from asgi_lifespan import LifespanManager
+from fastapi import FastAPI
+from sqlalchemy import insert
+
+from photofeed import ids
+from photofeed.adapters.sql.move_tables import MOVED_TABLES, select_range, unlisted_tables
+from photofeed.adapters.sql.schema import affinity
+from photofeed.asgi import create_app
+from photofeed.config import Settings
+from tests.api.support import Person, register
+from tests.conftest import FAST_HASHING
+from tests.services import postgres_databases
+
+pytestmark = pytest.mark.postgres
+
+FIRST, LAST = 1024, 2047
+
+
+@pytest.fixture
+def databases() -> Iterator[list[str]]:
+    """Two configured shard databases and the target of the move."""
+    with postgres_databases(3) as urls:
+        yield urls
+
+
+@asynccontextmanager
+async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
+    application = create_app(settings)
+    async with LifespanManager(application):
+        transport = httpx.ASGITransport(app=application)
+        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+            yield application, http
+
+
+def in_range(name: str) -> bool:
+    return FIRST <= ids.shard_for_key(name) <= LAST
+
+
+def usernames(count: int, *, moving: bool) -> list[str]:
+    found = (f"user{n}" for n in range(100_000))
+    return [name for name in found if in_range(name) == moving][:count]
+
+
+async def range_rows(url: str) -> dict[str, int]:
+    """How many rows of each table this database holds on the moving logical shards."""
+    conn = await asyncpg.connect(url)
+    try:
+        counts = {}
+        for table in MOVED_TABLES:
+            selection = await select_range(conn, table, FIRST, LAST)
+            counts[table] = await conn.fetchval(
+                f'SELECT count(*) FROM public."{table}" t WHERE {selection.where}',  # noqa: S608
+                *selection.args)
+        return counts
+    finally:
+        await conn.close()
+
+
+async def run_cli(*args: str, database_url: str) -> tuple[int, str]:
+    env = {**os.environ, "PHOTOFEED_DATABASE_URL": database_url,
+           "PHOTOFEED_SHARD_MAP_REFRESH_SECONDS": "0.2"}
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "photofeed.cli", *args, env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    output, _ = await process.communicate()
+    return process.returncode or 0, output.decode()
+
+
+class Load:
+    """Posts, likes and follows as fast as the app takes them; remembers what was accepted."""
+
+    def __init__(self, http: httpx.AsyncClient, people: list[Person]) -> None:
+        self.http, self.people = http, people
+        self.posts: list[tuple[Person, str]] = []
+        self.likes: list[tuple[Person, str]] = []
+        self.follows: set[tuple[Person, Person]] = set()
+        self.failures: list[str] = []
+        self.reads = 0
+        self.stop = asyncio.Event()
+
+    async def write(self) -> None:
+        while not self.stop.is_set():
+            person = random.choice(self.people)
+            choice = random.random()
+            if choice < 0.5 or not self.posts:
+                response = await self.http.post("/api/v1/statuses", headers=person.headers,
+                                                data={"status": f"photo by {person.username}"})
+                if self._ok(response):
+                    self.posts.append((person, response.json()["id"]))
+            elif choice < 0.8:
+                _, post = random.choice(self.posts)
+                response = await self.http.post(f"/api/v1/statuses/{post}/favourite",
+                                                headers=person.headers)
+                if self._ok(response):
+                    self.likes.append((person, post))
+            else:
+                other = random.choice(self.people)
+                if other != person and (person, other) not in self.follows:
+                    self.follows.add((person, other))  # claimed before the await: no 409
+                    response = await self.http.post(f"/api/v1/accounts/{other.id}/follow",
+                                                    headers=person.headers)
+                    self._ok(response)
+
+    async def read(self) -> None:
+        """Every accepted post stays readable through the API, before, during and after."""
+        while not self.stop.is_set():
+            if self.posts:
+                _, post = random.choice(self.posts)
+                response = await self.http.get(f"/api/v1/statuses/{post}")
+                self._ok(response)
+                self.reads += 1
+            await asyncio.sleep(0)
+
+    def _ok(self, response: httpx.Response) -> bool:
+        if response.status_code != 200:
+            self.failures.append(f"{response.request.url}: {response.status_code} "
+                                 f"{response.text[:200]}")
+        return response.status_code == 200
+
+
+async def verify(http: httpx.AsyncClient, load: Load) -> None:
+    """Every acknowledged post, like and follow is there."""
+    for _, post in load.posts:
+        response = await http.get(f"/api/v1/statuses/{post}")
+        assert response.status_code == 200, post
+    for person, post in load.likes:
+        response = await http.get(f"/api/v1/statuses/{post}", headers=person.headers)
+        assert response.json()["favourited"] is True, (person.username, post)
+    for person, other in load.follows:
+        response = await http.get("/api/v1/accounts/relationships",
+                                  params={"id[]": other.id}, headers=person.headers)
+        assert response.json()[0]["following"] is True, (person.username, other.username)
+
+
+async def test_move_under_write_load_loses_nothing(tmp_path: Path,
+                                                  databases: list[str]) -> None:
+    first_db, second_db, target = databases
+    if True:
+        configured = f"{first_db},{second_db}"
+        base = {"data_dir": tmp_path / "data", "database_url": configured,
+                "rate_limits": "off", **FAST_HASHING}
+        server = Settings(**base, shard_map_refresh_seconds=0.2)
+        # A second process that would not notice the new map on its own for a minute.
+        stale = Settings(**base, shard_map_refresh_seconds=60, inprocess_workers=False)
+        async with running(server) as (app, http), running(stale) as (stale_app, stale_http):
+            people = [await register(http, name) for name in
+                      usernames(4, moving=True) + usernames(3, moving=False)]
+            load = Load(http, people)
+            tasks = [asyncio.create_task(load.write()), asyncio.create_task(load.write()),
+                     asyncio.create_task(load.read())]
+            await asyncio.sleep(1.5)
+            before = len(load.posts)
+            code, output = await run_cli("shards", "move", f"{FIRST}-{LAST}", "--to", target,
+                                         "--grace", "1", database_url=configured)
+            during = len(load.posts) - before
+            await asyncio.sleep(1.0)
+            load.stop.set()
+            await asyncio.gather(*tasks)
+            assert code == 0, output
+            assert "done: logical shards 1024-2047" in output
+            assert load.failures == []
+            assert during > 0
+            assert load.reads > 0
+            moved_posts = [p for _, p in load.posts if FIRST <= ids.shard_of(int(p)) <= LAST]
+            assert moved_posts, "the load wrote posts on the moving shards"
+
+            await verify(http, load)
+            # The rows of the range live on the target only.
+            assert not any((await range_rows(first_db)).values())
+            assert not any((await range_rows(second_db)).values())
+            on_target = await range_rows(target)
+            assert on_target["posts"] == len(moved_posts)
+            assert on_target["accounts"] == 4
+            # The running app learnt the new map; its workers drained every event.
+            router = app.state.container.router
+            assert router.urls[router.engine_index(FIRST)] == router.urls[-1]
+            await wait_for_empty_outbox(app)
+
+            # A process that has not re-read the map yet still routes by the old one, but
+            # its first write to the range meets the fence and goes to the target instead.
+            stale_router = stale_app.state.container.router
+            assert stale_router.engine_index(FIRST) == 0
+            owner = int(people[0].id)  # an account on the moved shards
+            async with stale_router.write(ids.shard_of(owner)) as conn:
+                await conn.execute(insert(affinity).values(
+                    account_id=owner, author_id=owner, score=7))
+            assert stale_router.urls[stale_router.engine_index(FIRST)] == stale_router.urls[-1]
+            assert await affinity_score(target, owner) == 7
+            assert await affinity_score(first_db, owner) is None
+            response = await stale_http.get(f"/api/v1/statuses/{moved_posts[0]}")
+            assert response.status_code == 200
+
+        # A fresh process configured as before routes by the recorded moves.
+        async with running(Settings(**base)) as (_, fresh):
+            await verify(fresh, load)
+        code, output = await run_cli("shards", "show", database_url=configured)
+        assert code == 0
+        assert f"{FIRST}-{LAST}" in output
+        assert target.rsplit("/", 1)[-1] in output
+
+
+async def wait_for_empty_outbox(app: FastAPI) -> None:
+    outbox = app.state.container.outbox
+    for _ in range(100):
+        if await outbox.depth() == 0:
+            return
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"{await outbox.depth()} events left in the outbox")
+
+
+async def affinity_score(url: str, account_id: int) -> int | None:
+    conn = await asyncpg.connect(url)
+    try:
+        score: Any = await conn.fetchval(
+            "SELECT score FROM affinity WHERE account_id = $1 AND author_id = $1", account_id)
+        return score
+    finally:
+        await conn.close()
+
+
+async def test_every_table_is_known_to_shard_moves(databases: list[str]) -> None:
+    conn = await asyncpg.connect(databases[0])
+    try:
+        assert await unlisted_tables(conn) == []
+    finally:
+        await conn.close()
