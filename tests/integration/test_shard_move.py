@@ -26,6 +26,7 @@ from photofeed import ids
 from photofeed.adapters.sql.move_tables import MOVED_TABLES, select_range, unlisted_tables
 from photofeed.adapters.sql.schema import affinity
 from photofeed.asgi import create_app
+from photofeed.cli import main
 from photofeed.config import Settings
 from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
@@ -155,68 +156,67 @@ async def verify(http: httpx.AsyncClient, load: Load) -> None:
 async def test_move_under_write_load_loses_nothing(tmp_path: Path,
                                                   databases: list[str]) -> None:
     first_db, second_db, target = databases
-    if True:
-        configured = f"{first_db},{second_db}"
-        base = {"data_dir": tmp_path / "data", "database_url": configured,
-                "rate_limits": "off", **FAST_HASHING}
-        server = Settings(**base, shard_map_refresh_seconds=0.2)
-        # A second process that would not notice the new map on its own for a minute.
-        stale = Settings(**base, shard_map_refresh_seconds=60, inprocess_workers=False)
-        async with running(server) as (app, http), running(stale) as (stale_app, stale_http):
-            people = [await register(http, name) for name in
-                      usernames(4, moving=True) + usernames(3, moving=False)]
-            load = Load(http, people)
-            tasks = [asyncio.create_task(load.write()), asyncio.create_task(load.write()),
-                     asyncio.create_task(load.read())]
-            await asyncio.sleep(1.5)
-            before = len(load.posts)
-            code, output = await run_cli("shards", "move", f"{FIRST}-{LAST}", "--to", target,
-                                         "--grace", "1", database_url=configured)
-            during = len(load.posts) - before
-            await asyncio.sleep(1.0)
-            load.stop.set()
-            await asyncio.gather(*tasks)
-            assert code == 0, output
-            assert "done: logical shards 1024-2047" in output
-            assert load.failures == []
-            assert during > 0
-            assert load.reads > 0
-            moved_posts = [p for _, p in load.posts if FIRST <= ids.shard_of(int(p)) <= LAST]
-            assert moved_posts, "the load wrote posts on the moving shards"
+    configured = f"{first_db},{second_db}"
+    base: dict[str, Any] = {"data_dir": tmp_path / "data", "database_url": configured,
+                            "rate_limits": "off", **FAST_HASHING}
+    server = Settings(**base, shard_map_refresh_seconds=0.2)
+    # A second process that would not notice the new map on its own for a minute.
+    stale = Settings(**base, shard_map_refresh_seconds=60, inprocess_workers=False)
+    async with running(server) as (app, http), running(stale) as (stale_app, stale_http):
+        people = [await register(http, name) for name in
+                  usernames(4, moving=True) + usernames(3, moving=False)]
+        load = Load(http, people)
+        tasks = [asyncio.create_task(load.write()), asyncio.create_task(load.write()),
+                 asyncio.create_task(load.read())]
+        await asyncio.sleep(1.5)
+        before = len(load.posts)
+        code, output = await run_cli("shards", "move", f"{FIRST}-{LAST}", "--to", target,
+                                     "--grace", "1", database_url=configured)
+        during = len(load.posts) - before
+        await asyncio.sleep(1.0)
+        load.stop.set()
+        await asyncio.gather(*tasks)
+        assert code == 0, output
+        assert "done: logical shards 1024-2047" in output
+        assert load.failures == []
+        assert during > 0
+        assert load.reads > 0
+        moved_posts = [p for _, p in load.posts if FIRST <= ids.shard_of(int(p)) <= LAST]
+        assert moved_posts, "the load wrote posts on the moving shards"
 
-            await verify(http, load)
-            # The rows of the range live on the target only.
-            assert not any((await range_rows(first_db)).values())
-            assert not any((await range_rows(second_db)).values())
-            on_target = await range_rows(target)
-            assert on_target["posts"] == len(moved_posts)
-            assert on_target["accounts"] == 4
-            # The running app learnt the new map; its workers drained every event.
-            router = app.state.container.router
-            assert router.urls[router.engine_index(FIRST)] == router.urls[-1]
-            await wait_for_empty_outbox(app)
+        await verify(http, load)
+        # The rows of the range live on the target only.
+        assert not any((await range_rows(first_db)).values())
+        assert not any((await range_rows(second_db)).values())
+        on_target = await range_rows(target)
+        assert on_target["posts"] == len(moved_posts)
+        assert on_target["accounts"] == 4
+        # The running app learnt the new map; its workers drained every event.
+        router = app.state.container.router
+        assert router.urls[router.engine_index(FIRST)] == router.urls[-1]
+        await wait_for_empty_outbox(app)
 
-            # A process that has not re-read the map yet still routes by the old one, but
-            # its first write to the range meets the fence and goes to the target instead.
-            stale_router = stale_app.state.container.router
-            assert stale_router.engine_index(FIRST) == 0
-            owner = int(people[0].id)  # an account on the moved shards
-            async with stale_router.write(ids.shard_of(owner)) as conn:
-                await conn.execute(insert(affinity).values(
-                    account_id=owner, author_id=owner, score=7))
-            assert stale_router.urls[stale_router.engine_index(FIRST)] == stale_router.urls[-1]
-            assert await affinity_score(target, owner) == 7
-            assert await affinity_score(first_db, owner) is None
-            response = await stale_http.get(f"/api/v1/statuses/{moved_posts[0]}")
-            assert response.status_code == 200
+        # A process that has not re-read the map yet still routes by the old one, but
+        # its first write to the range meets the fence and goes to the target instead.
+        stale_router = stale_app.state.container.router
+        assert stale_router.engine_index(FIRST) == 0
+        owner = int(people[0].id)  # an account on the moved shards
+        async with stale_router.write(ids.shard_of(owner)) as conn:
+            await conn.execute(insert(affinity).values(
+                account_id=owner, author_id=owner, score=7))
+        assert stale_router.urls[stale_router.engine_index(FIRST)] == stale_router.urls[-1]
+        assert await affinity_score(target, owner) == 7
+        assert await affinity_score(first_db, owner) is None
+        response = await stale_http.get(f"/api/v1/statuses/{moved_posts[0]}")
+        assert response.status_code == 200
 
-        # A fresh process configured as before routes by the recorded moves.
-        async with running(Settings(**base)) as (_, fresh):
-            await verify(fresh, load)
-        code, output = await run_cli("shards", "show", database_url=configured)
-        assert code == 0
-        assert f"{FIRST}-{LAST}" in output
-        assert target.rsplit("/", 1)[-1] in output
+    # A fresh process configured as before routes by the recorded moves.
+    async with running(Settings(**base)) as (_, fresh):
+        await verify(fresh, load)
+    code, output = await run_cli("shards", "show", database_url=configured)
+    assert code == 0
+    assert f"{FIRST}-{LAST}" in output
+    assert target.rsplit("/", 1)[-1] in output
 
 
 async def wait_for_empty_outbox(app: FastAPI) -> None:
@@ -231,9 +231,9 @@ async def wait_for_empty_outbox(app: FastAPI) -> None:
 async def affinity_score(url: str, account_id: int) -> int | None:
     conn = await asyncpg.connect(url)
     try:
-        score: Any = await conn.fetchval(
+        score = await conn.fetchval(
             "SELECT score FROM affinity WHERE account_id = $1 AND author_id = $1", account_id)
-        return score
+        return None if score is None else int(score)
     finally:
         await conn.close()
 
@@ -242,5 +242,68 @@ async def test_every_table_is_known_to_shard_moves(databases: list[str]) -> None
     conn = await asyncpg.connect(databases[0])
     try:
         assert await unlisted_tables(conn) == []
+    finally:
+        await conn.close()
+
+
+def move_refusal(capsys: pytest.CaptureFixture[str], configured: str, *args: str) -> str:
+    """Run `photofeed shards move` in this process; it must refuse with a message."""
+    code = main(["shards", "move", *args, "--database-url", configured])
+    message = capsys.readouterr().err
+    assert code == 2, message
+    return message
+
+
+def test_bad_moves_are_refused_with_clear_errors(databases: list[str], tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    first_db, second_db, target = databases
+    configured = f"{first_db},{second_db}"
+    cases = [
+        (("8000-9000", "--to", target), "not within 0-8191"),
+        (("20-10", "--to", target), "not within 0-8191"),
+        (("lots", "--to", target), "is not a range of logical shards"),
+        (("4000-4200", "--to", target), "lie on 2 databases; move each piece on its own: "
+                                        "4000-4095, 4096-4200"),
+        (("0-10", "--to", first_db), "are on postgresql"),
+        (("0-10", "--to", f"sqlite:///{tmp_path / 'x.sqlite3'}"), "needs PostgreSQL"),
+        (("0-10", "--to", "postgresql://postgres@127.0.0.1:1/nowhere"), "unreachable"),
+    ]
+    for args, expected in cases:
+        assert expected in move_refusal(capsys, configured, *args), args
+    # Nothing was recorded or fenced by the refused moves.
+    asyncio.run(expect_no_moves(first_db))
+
+
+def test_a_move_overlapping_one_in_progress_is_refused(
+        databases: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    first_db, second_db, target = databases
+    asyncio.run(record_move(first_db, 1000, 1100, target))
+    message = move_refusal(capsys, f"{first_db},{second_db}", "1024-2047", "--to", target)
+    assert "a move of logical shards 1000-1100" in message
+    assert "is in progress (copying)" in message
+
+
+def test_moves_need_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    configured = f"sqlite:///{tmp_path / 'a.sqlite3'}"
+    message = move_refusal(capsys, configured, "0-10", "--to", "postgresql://x@127.0.0.1/y")
+    assert "moving shards needs PostgreSQL; the source database is sqlite" in message
+
+
+async def expect_no_moves(control: str) -> None:
+    conn = await asyncpg.connect(control)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM shard_moves") == 0
+        assert await conn.fetchval("SELECT count(*) FROM shard_fences") == 0
+    finally:
+        await conn.close()
+
+
+async def record_move(control: str, first: int, last: int, target: str) -> None:
+    conn = await asyncpg.connect(control)
+    try:
+        await conn.execute(
+            "INSERT INTO shard_moves (first_shard, last_shard, source_url, target_url, state, "
+            "started_at, updated_at) VALUES ($1, $2, $3, $4, 'copying', now(), now())",
+            first, last, control, target)
     finally:
         await conn.close()

@@ -102,7 +102,7 @@ class SqlMediaStore:
             return [_load(row.body_json, row.post_id) for row in rows]
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [item for batch in found for item in batch][:limit]
+        return _unique(item for batch in found for item in batch)[:limit]
 
     async def by_post(self, post_id: int) -> list[MediaAttachment]:
         async def fetch(conn: AsyncConnection, _index: int) -> list[MediaAttachment]:
@@ -111,7 +111,7 @@ class SqlMediaStore:
             return [_load(row.body_json, row.post_id) for row in rows]
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [item for batch in found for item in batch]
+        return _unique(item for batch in found for item in batch)
 
     async def delete(self, media_id: int, *, unattached_before: datetime | None = None) -> bool:
         doomed = delete(media).where(media.c.id == media_id)
@@ -131,10 +131,15 @@ class SqlMediaStore:
                 media_blobs.c.account_id == account_id, media_blobs.c.key == key))).scalars())
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [media_id for batch in found for media_id in batch]
+        return sorted({media_id for batch in found for media_id in batch})
 
     async def announce_audience_change(self, account_id: int) -> None:
         shard = ids.shard_of(account_id)
         async with self._router.write(shard) as conn:
             await add_event(conn, shard, payload("media_audience_changed",
                                                  account_id=account_id), self._signal)
+
+
+def _unique(items: Iterable[MediaAttachment]) -> list[MediaAttachment]:
+    """One of each: during a shard move, the old and new database both hold the moved rows."""
+    return list({item.id: item for item in items}.values())

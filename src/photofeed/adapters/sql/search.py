@@ -80,7 +80,8 @@ class SqlSearchIndex:
             return best(found, ranking=self._ranking, now=now, limit=limit)
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), search)
-        merged = [hit for batch in batches for hit in batch]
+        # Keyed by post: during a shard move, two databases may both hold the moved rows.
+        merged = list({hit.post_id: hit for batch in batches for hit in batch}.values())
         merged.sort(key=lambda hit: (hit.score, hit.post_id), reverse=True)
         return merged[:limit]
 
@@ -96,7 +97,7 @@ class SqlSearchIndex:
                 conn, prefix, limit, among=groups[index] if among is not None else None)
 
         batches = await self._router.gather_engines(groups, find)
-        merged = [account for batch in batches for account in batch]
+        merged = list({a.id: a for batch in batches for a in batch}.values())
         merged.sort(key=lambda a: (a.username.lower() != prefix, -a.followers_count, a.id))
         return merged[:limit]
 
