@@ -70,8 +70,9 @@ async def run(admin_url: str, rounds: int, count: int) -> None:
             for _ in range(rounds):
                 for fenced in (False, True):
                     results[fenced] += await _timed(router, fenced=fenced, count=count)
-            check = await _statement(router, "SELECT photofeed_write_fence(:s)", count * rounds)
-            trivial = await _statement(router, "SELECT cardinality(CAST(:s AS integer[]))", count * rounds)
+            total = count * rounds
+            check = await _statement(router, "SELECT photofeed_write_fence(:s)", total)
+            trivial = await _statement(router, "SELECT cardinality(CAST(:s AS integer[]))", total)
         finally:
             await router.dispose()
         for label, times in (("fence check statement", check), ("trivial statement", trivial)):
