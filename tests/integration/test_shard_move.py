@@ -258,9 +258,10 @@ def test_bad_moves_are_refused_with_clear_errors(databases: list[str], tmp_path:
         (("lots", "--to", target), "is not a range of logical shards"),
         (("4000-4200", "--to", target), "lie on 2 databases; move each piece on its own: "
                                         "4000-4095, 4096-4200"),
-        (("0-10", "--to", first_db), "are on postgresql"),
-        (("0-10", "--to", f"sqlite:///{tmp_path / 'x.sqlite3'}"), "needs PostgreSQL"),
-        (("0-10", "--to", "postgresql://postgres@127.0.0.1:1/nowhere"), "unreachable"),
+        (("0-10", "--to", target), "logical shard 0 stays on the control database"),
+        (("1-10", "--to", first_db), "are on postgresql"),
+        (("1-10", "--to", f"sqlite:///{tmp_path / 'x.sqlite3'}"), "needs PostgreSQL"),
+        (("1-10", "--to", "postgresql://postgres@127.0.0.1:1/nowhere"), "unreachable"),
     ]
     for args, expected in cases:
         assert expected in move_refusal(capsys, configured, *args), args
@@ -275,7 +276,7 @@ def test_bad_moves_are_refused_with_clear_errors(databases: list[str], tmp_path:
 
 def test_moves_need_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     configured = f"sqlite:///{tmp_path / 'a.sqlite3'}"
-    message = move_refusal(capsys, configured, "0-10", "--to", "postgresql://x@127.0.0.1/y")
+    message = move_refusal(capsys, configured, "1-10", "--to", "postgresql://x@127.0.0.1/y")
     assert "moving shards needs PostgreSQL; the source database is sqlite" in message
 
 

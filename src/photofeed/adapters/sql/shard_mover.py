@@ -60,6 +60,11 @@ def plan(ranges: list[ShardRange], control_url: str, first: int, last: int,
          target_url: str) -> MovePlan:
     """Check the move against the current map: one source, a different PostgreSQL target."""
     target = normalise_url(target_url)
+    if first == 0:
+        # The control database is found as shard 0's in the configured map, by every
+        # process; it holds the move records and the ID leases, so it must keep shard 0.
+        raise MoveRefused("logical shard 0 stays on the control database (it holds the move "
+                          "records and the ID leases); move shards from 1 on")
     owners = [r for r in ranges if r.first <= last and r.last >= first]
     sources = list(dict.fromkeys(r.url for r in owners))
     if len(sources) > 1:
