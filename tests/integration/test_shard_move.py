@@ -297,12 +297,52 @@ async def expect_no_moves(control: str) -> None:
         await conn.close()
 
 
-async def record_move(control: str, first: int, last: int, target: str) -> None:
+async def record_move(control: str, first: int, last: int, target: str, *,
+                      state: str = "copying") -> None:
     conn = await asyncpg.connect(control)
     try:
         await conn.execute(
             "INSERT INTO shard_moves (first_shard, last_shard, source_url, target_url, state, "
-            "started_at, updated_at) VALUES ($1, $2, $3, $4, 'copying', now(), now())",
-            first, last, control, target)
+            "started_at, updated_at) VALUES ($1, $2, $3, $4, $5, now(), now())",
+            first, last, control, target, state)
+    finally:
+        await conn.close()
+
+
+@pytest.mark.parametrize("databases", [2], indirect=True)
+def test_an_interrupted_move_resumes_when_run_again(databases: list[str],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    source, target = databases
+    configured = f"{source},{target}"
+    account = ids.compose(ids.EPOCH_MS, 1500, 0)
+    # As a mover that died with writes fenced would leave it.
+    asyncio.run(record_move(source, FIRST, LAST, target, state="fenced"))
+    asyncio.run(execute(source, "INSERT INTO shard_fences VALUES ($1, $2, 'fenced')",
+                        FIRST, LAST))
+    asyncio.run(execute(source, "INSERT INTO affinity VALUES ($1, $1, 3)", account))
+    code = main(["shards", "move", f"{FIRST}-{LAST}", "--to", target, "--grace", "0.1",
+                 "--database-url", configured])
+    output = capsys.readouterr().out
+    assert code == 0, output
+    assert "resuming the unfinished move (fenced)" in output
+    assert asyncio.run(affinity_score(target, account)) == 3
+    assert asyncio.run(affinity_score(source, account)) is None
+    states = asyncio.run(fetch(source, "SELECT state FROM shard_moves UNION ALL "
+                                       "SELECT state FROM shard_fences"))
+    assert sorted(states) == ["done", "moved"]
+
+
+async def execute(url: str, statement: str, *args: Any) -> None:
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(statement, *args)
+    finally:
+        await conn.close()
+
+
+async def fetch(url: str, query: str) -> list[Any]:
+    conn = await asyncpg.connect(url)
+    try:
+        return [row[0] for row in await conn.fetch(query)]
     finally:
         await conn.close()
