@@ -305,3 +305,14 @@ shard_fences = Table(
     Column("last_shard", Integer, nullable=False),
     Column("state", String(8), nullable=False),
 )
+
+# On a move's source while the move runs: the key (JSON of the primary key columns) of every
+# row written since the copy began, recorded by a trigger (migration 0008).
+shard_move_changes = Table(
+    "shard_move_changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("table_name", Text, nullable=False),
+    Column("key", Text, nullable=False),
+)

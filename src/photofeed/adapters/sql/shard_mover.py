@@ -1,13 +1,12 @@
 """`photofeed shards move`: a range of logical shards to another database, while it serves.
 
-1. Copy: the range's rows go to a staging schema on the target while the source keeps
-   taking writes.
+1. Copy while live: a trigger on the source starts recording the key of every row written;
+   the range's rows are copied to the target; the recorded rows are copied again, pass
+   after pass, until few remain. The source keeps taking writes throughout.
 2. Fence: a fence row on the source makes every write to the range wait (fences.py); the
-   rows changed since step 1 are copied, found by comparing every row; staging replaces
-   the target's rows of the range in one transaction; the move is recorded as switched
-   on the control database, which every process re-reads; the fence becomes "moved", so
-   a process with the old map that tries to write there re-reads the map and goes to the
-   target instead.
+   last recorded rows are copied; the move is recorded as switched on the control database,
+   which every process re-reads. In `_clean_up` the fence becomes "moved", so a process with
+   the old map that tries to write there re-reads the map and goes to the target instead.
 3. Clean up: after a grace period in which every process has re-read the map, the range's
    rows are deleted from the source. The "moved" fence stays.
 """
@@ -29,6 +28,10 @@ from photofeed.adapters.sql.move_tables import MOVED_TABLES
 from photofeed.adapters.sql.shard_map import ShardRange, normalise_url, safe_url
 
 Report = Callable[[str], None]
+# Catch-up passes while live, until one finds fewer changed rows than this: the pass under
+# the fence then has only the last few to copy.
+LIVE_CATCH_UPS = 5
+SMALL_CATCH_UP = 100
 
 
 class MoveRefused(ValueError):
@@ -143,46 +146,67 @@ class ShardMover:
         move = self.move
         # A fence left by an interrupted attempt would hold writes up for the whole copy.
         await _carve_fences_locked(source, move.first, move.last)
-        await move_copy.prepare_staging(target)
+        await move_copy.prepare_target(target, move.first, move.last)
+        await move_copy.start_capture(source)
+        switched = False
+        try:
+            await self._copy_live(source, target)
+            await self._fence_and_switch(control, source, target, move_id)
+            switched = True
+        finally:
+            if not switched:
+                await self._abandon(control, source, target, move_id)
+            await move_copy.stop_capture(source)
+
+    async def _copy_live(self, source: asyncpg.Connection, target: asyncpg.Connection) -> None:
+        """Phase 1: copy everything, then catch up while the source keeps taking writes."""
+        move = self.move
         started = time.monotonic()
         for table in MOVED_TABLES:
             count = await move_copy.bulk_copy(source, target, table, move.first, move.last)
             self._report(f"copied {count} rows of {table}")
         self._report(f"phase 1 (copy while live) took {time.monotonic() - started:.2f} s")
+        for _ in range(LIVE_CATCH_UPS):
+            copied = await move_copy.catch_up(source, target, move.first, move.last)
+            self._report(f"caught up while live: {_counts(copied)}")
+            if sum(copied.values()) < SMALL_CATCH_UP:
+                return
+
+    async def _fence_and_switch(self, control: asyncpg.Connection, source: asyncpg.Connection,
+                                target: asyncpg.Connection, move_id: int) -> None:
+        """Phase 2: fence the range, copy the last changes, switch the map."""
+        move = self.move
         fenced_at = time.monotonic()
-        published = False
-        try:
-            await _set_fence(source, move.first, move.last, FENCED)
-            await _set_state(control, move_id, shard_moves.FENCED)
-            self._report("writes to the range are fenced; copying what changed meanwhile")
-            async with source.transaction(isolation="repeatable_read", readonly=True):
-                for table in MOVED_TABLES:
-                    copied, dropped = await move_copy.catch_up(source, target, table,
-                                                               move.first, move.last)
-                    if copied or dropped:
-                        self._report(f"caught up {table}: {copied} copied, {dropped} dropped")
-            async with target.transaction():
-                await target.execute("SELECT pg_advisory_xact_lock($1)", FENCE_LOCK)
-                await _carve_fences(target, move.first, move.last)
-                rows = await move_copy.publish(target, move.first, move.last)
-            published = True
-            await move_copy.drop_staging(target)
-            await _set_state(control, move_id, shard_moves.SWITCHED)
-        except BaseException:
-            if published:  # the target must not serve a copy nobody routes to
-                for table in MOVED_TABLES:
-                    await move_copy.delete_range(target, table, move.first, move.last)
-            await _carve_fences_locked(source, move.first, move.last)
-            await _set_state(control, move_id, shard_moves.FAILED)
-            self._report("the move failed; the fence is lifted and the source is unchanged")
-            raise
-        await _set_fence(source, move.first, move.last, MOVED)
-        self._report(f"switched: {rows} rows now served from {safe_url(move.target_url)}; "
+        await _set_fence(source, move.first, move.last, FENCED)
+        await _set_state(control, move_id, shard_moves.FENCED)
+        self._report("writes to the range are fenced; copying the last changes")
+        copied = await move_copy.catch_up(source, target, move.first, move.last)
+        self._report(f"caught up under the fence: {_counts(copied)}")
+        async with target.transaction():
+            await target.execute("SELECT pg_advisory_xact_lock($1)", FENCE_LOCK)
+            await _carve_fences(target, move.first, move.last)
+            events = await move_copy.publish_staged(target)
+        await move_copy.drop_staging(target)
+        await _set_state(control, move_id, shard_moves.SWITCHED)
+        self._report(f"switched to {safe_url(move.target_url)} ({events} queued events moved); "
                      f"writes were fenced for {time.monotonic() - fenced_at:.2f} s")
+
+    async def _abandon(self, control: asyncpg.Connection, source: asyncpg.Connection,
+                       target: asyncpg.Connection, move_id: int) -> None:
+        """Undo a move that failed before its switch: the source serves as before."""
+        move = self.move
+        await move_copy.drop_staging(target)
+        await move_copy.delete_copies(target, move.first, move.last)
+        await _carve_fences_locked(source, move.first, move.last)
+        await _set_state(control, move_id, shard_moves.FAILED)
+        self._report("the move failed; its copies are deleted and writes to the range resume")
 
     async def _clean_up(self, control: asyncpg.Connection, source: asyncpg.Connection,
                         move_id: int) -> None:
         move = self.move
+        # Again here, for a move resumed after its mover died past the switch.
+        await move_copy.stop_capture(source)
+        await _set_fence(source, move.first, move.last, MOVED)
         self._report(f"waiting {self._grace:g} s for every process to re-read the map")
         await asyncio.sleep(self._grace)
         for table in MOVED_TABLES:
@@ -192,6 +216,10 @@ class ShardMover:
         await _set_state(control, move_id, shard_moves.DONE)
         self._report(f"done: logical shards {move.first}-{move.last} live on "
                      f"{safe_url(move.target_url)}")
+
+
+def _counts(copied: dict[str, int]) -> str:
+    return ", ".join(f"{n} {table}" for table, n in sorted(copied.items())) or "nothing changed"
 
 
 def _record(row: asyncpg.Record) -> shard_moves.MoveRecord:

@@ -37,6 +37,26 @@ BEGIN
 END $$""".replace("FENCE_LOCK", str(_FENCE_LOCK))
 
 
+# While a move copies, a trigger on each table of the source records the key of every row
+# written (its primary key columns, named by the trigger's arguments), so catching up copies
+# only those rows again, and finds deletions too.
+_CAPTURE_FUNCTION = """
+CREATE OR REPLACE FUNCTION photofeed_capture_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+DECLARE
+    row_json jsonb;
+    key jsonb := '{}';
+    col text;
+BEGIN
+    IF TG_OP = 'DELETE' THEN row_json := to_jsonb(OLD); ELSE row_json := to_jsonb(NEW); END IF;
+    FOREACH col IN ARRAY TG_ARGV LOOP
+        key := key || jsonb_build_object(col, row_json -> col);
+    END LOOP;
+    INSERT INTO shard_move_changes (table_name, key) VALUES (TG_TABLE_NAME, key::text);
+    RETURN NULL;
+END $$"""
+
+
 def upgrade() -> None:
     # On the control database (the one holding logical shard 0 in the configured map): every
     # move, in order. Moves that reached "switched" override the configured map.
@@ -59,12 +79,23 @@ def upgrade() -> None:
         sa.Column("last_shard", sa.Integer, nullable=False),
         sa.Column("state", sa.String(8), nullable=False),
     )
+    # On a move's source while it runs: the keys of rows written since the copy began.
+    op.create_table(
+        "shard_move_changes",
+        sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True,
+                  autoincrement=True),
+        sa.Column("table_name", sa.Text, nullable=False),
+        sa.Column("key", sa.Text, nullable=False),
+    )
     if op.get_bind().dialect.name == "postgresql":
         op.execute(_FENCE_FUNCTION)
+        op.execute(_CAPTURE_FUNCTION)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP FUNCTION IF EXISTS photofeed_capture_change()")
         op.execute("DROP FUNCTION IF EXISTS photofeed_write_fence(integer[])")
+    op.drop_table("shard_move_changes")
     op.drop_table("shard_fences")
     op.drop_table("shard_moves")
