@@ -5,7 +5,8 @@
 Makes a scratch PostgreSQL database, migrates it, then times single-row write transactions
 (an upsert, as the stores do) through `ShardRouter.write(shard)`, which asks
 `photofeed_write_fence` first, and through `write_engine` without shards, which does not;
-rounds alternate so both see the same machine. Prints the mean and median per transaction.
+rounds alternate so both see the same machine; then again while a shard move's change
+capture trigger runs on the table. Prints the mean and median per transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import uuid
 import asyncpg
 from sqlalchemy import text
 
+from photofeed.adapters.sql import move_copy
 from photofeed.adapters.sql.migrate import migrate_urls
 from photofeed.adapters.sql.router import ShardRouter
 
@@ -70,6 +72,11 @@ async def run(admin_url: str, rounds: int, count: int) -> None:
             for _ in range(rounds):
                 for fenced in (False, True):
                     results[fenced] += await _timed(router, fenced=fenced, count=count)
+            capture = await asyncpg.connect(url)
+            await move_copy.start_capture(capture)
+            results_capture = await _timed(router, fenced=True, count=count * rounds)
+            await move_copy.stop_capture(capture)
+            await capture.close()
             total = count * rounds
             check = await _statement(router, "SELECT photofeed_write_fence(:s)", total)
             trivial = await _statement(router, "SELECT cardinality(CAST(:s AS integer[]))", total)
@@ -77,8 +84,9 @@ async def run(admin_url: str, rounds: int, count: int) -> None:
             await router.dispose()
         for label, times in (("fence check statement", check), ("trivial statement", trivial)):
             print(f"{label:>24}: median {statistics.median(times) * 1e6:7.1f} us")
-        for fenced, label in ((False, "without the fence check"), (True, "with the check")):
-            times = results[fenced]
+        rows = [("without the fence check", results[False]), ("with the check", results[True]),
+                ("and a move's capture", results_capture)]
+        for label, times in rows:
             print(f"{label:>24}: mean {statistics.fmean(times) * 1e6:7.1f} us, "
                   f"median {statistics.median(times) * 1e6:7.1f} us ({len(times)} writes)")
     finally:
