@@ -5,8 +5,8 @@
    after pass, until few remain. The source keeps taking writes throughout.
 2. Fence: a fence row on the source makes every write to the range wait (fences.py); the
    last recorded rows are copied; the move is recorded as switched on the control database,
-   which every process re-reads. In `_clean_up` the fence becomes "moved", so a process with
-   the old map that tries to write there re-reads the map and goes to the target instead.
+   which every process re-reads; the fence becomes "moved", so a process with the old map
+   that tries to write there re-reads the map and goes to the target instead.
 3. Clean up: after a grace period in which every process has re-read the map, the range's
    rows are deleted from the source. The "moved" fence stays.
 """
@@ -156,7 +156,6 @@ class ShardMover:
         finally:
             if not switched:
                 await self._abandon(control, source, target, move_id)
-            await move_copy.stop_capture(source)
 
     async def _copy_live(self, source: asyncpg.Connection, target: asyncpg.Connection) -> None:
         """Phase 1: copy everything, then catch up while the source keeps taking writes."""
@@ -195,6 +194,7 @@ class ShardMover:
                        target: asyncpg.Connection, move_id: int) -> None:
         """Undo a move that failed before its switch: the source serves as before."""
         move = self.move
+        await move_copy.stop_capture(source)
         await move_copy.drop_staging(target)
         await move_copy.delete_copies(target, move.first, move.last)
         await _carve_fences_locked(source, move.first, move.last)
@@ -204,9 +204,10 @@ class ShardMover:
     async def _clean_up(self, control: asyncpg.Connection, source: asyncpg.Connection,
                         move_id: int) -> None:
         move = self.move
-        # Again here, for a move resumed after its mover died past the switch.
-        await move_copy.stop_capture(source)
+        # Here, not before the switch, so waiting writers are let go first; and so a move
+        # resumed after its mover died past the switch finishes this too.
         await _set_fence(source, move.first, move.last, MOVED)
+        await move_copy.stop_capture(source)
         self._report(f"waiting {self._grace:g} s for every process to re-read the map")
         await asyncio.sleep(self._grace)
         for table in MOVED_TABLES:
