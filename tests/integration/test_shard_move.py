@@ -35,6 +35,7 @@ from tests.services import postgres_databases
 pytestmark = pytest.mark.postgres
 
 FIRST, LAST = 1024, 2047
+BULK_OWNER = ids.compose(ids.EPOCH_MS, 1500, 0)
 
 
 @pytest.fixture
@@ -166,6 +167,10 @@ async def test_move_under_write_load_loses_nothing(tmp_path: Path,
     async with running(server) as (app, http), running(stale) as (stale_app, stale_http):
         people = [await register(http, name) for name in
                   usernames(4, moving=True) + usernames(3, moving=False)]
+        # Bulk on the range, so the copy takes long enough for the load to change rows
+        # behind it, which the catch-up must then carry over.
+        await execute(first_db, "INSERT INTO user_feed SELECT $1, g, 1 "
+                                "FROM generate_series(1, 60000) g", BULK_OWNER)
         load = Load(http, people)
         tasks = [asyncio.create_task(load.write()), asyncio.create_task(load.write()),
                  asyncio.create_task(load.read())]
@@ -179,6 +184,7 @@ async def test_move_under_write_load_loses_nothing(tmp_path: Path,
         await asyncio.gather(*tasks)
         assert code == 0, output
         assert "done: logical shards 1024-2047" in output
+        assert "caught up while live: nothing changed" not in output, output
         assert load.failures == []
         assert during > 0
         assert load.reads > 0
@@ -191,6 +197,7 @@ async def test_move_under_write_load_loses_nothing(tmp_path: Path,
         assert not any((await range_rows(second_db)).values())
         on_target = await range_rows(target)
         assert on_target["posts"] == len(moved_posts)
+        assert on_target["user_feed"] >= 60000
         assert on_target["accounts"] == 4
         # The running app learnt the new map; its workers drained every event.
         router = app.state.container.router
