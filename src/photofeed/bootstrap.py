@@ -259,6 +259,13 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         raise
     if migrate:
         await migrate_all(router)
+    try:
+        # Completed shard moves override the configured map (docs/architecture.md).
+        if await router.refresh() and migrate:
+            await migrate_all(router)
+    except BaseException:
+        await router.dispose()
+        raise
     await _first_replica_check(router)
     lease = SqlSlotLease(router)
     id_source = ids.IdGenerator(await lease.acquire())
@@ -319,6 +326,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
+    container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     if router.replicas.configured:
         container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))
     return container

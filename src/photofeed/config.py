@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     # Whoever wrote reads the primary for replica_max_lag_seconds + 2 checks afterwards.
     replica_max_lag_seconds: float = Field(default=5.0, gt=0)
     replica_check_seconds: float = Field(default=1.0, gt=0)
+    # How often each process re-reads the shard moves recorded on the control database, so a
+    # move's new map reaches every process; `shards move` waits a few of these before it
+    # deletes the moved rows from the old database.
+    shard_map_refresh_seconds: float = Field(default=1.0, gt=0, le=60)
     public_url: str = ""
     instance_title: str = "photofeed"
     instance_description: str = "Photos and videos from the people you follow."

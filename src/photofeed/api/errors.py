@@ -21,6 +21,7 @@ from photofeed.domain.errors import (
     PayloadTooLarge,
     RateLimited,
     Unauthenticated,
+    Unavailable,
     Unprocessable,
     UnsupportedMedia,
     ValidationFailed,
@@ -31,6 +32,7 @@ log = logging.getLogger(__name__)
 _STATUS: list[tuple[type[DomainError], int]] = [
     (NotFound, 404), (Unauthenticated, 401), (Forbidden, 403), (Conflict, 409),
     (Unprocessable, 422), (RateLimited, 429), (PayloadTooLarge, 413), (UnsupportedMedia, 415),
+    (Unavailable, 503),
 ]
 _HTTP_MESSAGES = {404: "Record not found", 405: "Method not allowed"}
 
@@ -57,6 +59,8 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
                         "X-RateLimit-Reset": exc.reset_at.isoformat(timespec="seconds"),
                         "Retry-After": str(max(1, int(exc.reset_at.timestamp()
                                                           - time.time())))})
+    if isinstance(exc, Unavailable):
+        headers["Retry-After"] = "1"
     if isinstance(exc, ValidationFailed):
         extra["details"] = {field: [{"error": e.code, "description": e.description}
                                     for e in errors] for field, errors in exc.details.items()}

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
         try:
             await router.check_reachable()
             await migrate_all(router)
+            if await router.refresh():  # databases that shard moves brought in
+                await migrate_all(router)
             return await current_revisions(router)
         finally:
             await router.dispose()

@@ -34,6 +34,10 @@ class Unprocessable(DomainError):
     """Well-formed input that breaks a rule."""
 
 
+class Unavailable(DomainError):
+    """A backend cannot take the request right now; retrying shortly will work."""
+
+
 class PayloadTooLarge(DomainError):
     """An upload is over a size limit (bytes, or pixels of a decompression bomb)."""
 

@@ -138,7 +138,8 @@ class SqlAccountStore:
             return list((await conn.execute(select(accounts.c.id))).scalars())
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return sorted(i for batch in batches for i in batch)
+        # A set: during a shard move, the old and new database both hold the moved rows.
+        return sorted({i for batch in batches for i in batch})
 
     async def update_profile(self, account_id: int, changes: ProfileChanges) -> Account | None:
         values: dict[str, Any] = {k: v for k, v in asdict(changes).items() if v is not None}

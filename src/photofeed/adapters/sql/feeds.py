@@ -38,16 +38,18 @@ class SqlFeedStore:
         rows = [{"owner_id": owner, "post_id": e.post_id, "author_id": e.author_id}
                 for owner in owner_ids for e in entries]
         written = 0
-        for index, group in self._router.group_by_engine(
-                rows, lambda row: ids.shard_of(row["owner_id"])).items():
-            async with self._router.write_engine(index) as conn:
-                # One prepared statement run for every row (executemany), rather than a
-                # VALUES list per chunk that has to be compiled afresh each time.
-                await conn.execute(_insert_ignore(conn), group)
-                written += len(group)
-                owners = {row["owner_id"] for row in group}
-                await self._trim(conn, [o for o in owners if len(entries) > 1
-                                        or random.random() < TRIM_ODDS])  # noqa: S311
+
+        async def write(conn: AsyncConnection, group: list[dict[str, int]]) -> None:
+            nonlocal written
+            # One prepared statement run for every row (executemany), rather than a VALUES
+            # list per chunk that has to be compiled afresh each time.
+            await conn.execute(_insert_ignore(conn), group)
+            written += len(group)
+            owners = {row["owner_id"] for row in group}
+            await self._trim(conn, [o for o in owners if len(entries) > 1
+                                    or random.random() < TRIM_ODDS])  # noqa: S311
+
+        await self._router.write_grouped(rows, lambda row: ids.shard_of(row["owner_id"]), write)
         return written
 
     async def _trim(self, conn: AsyncConnection, owner_ids: list[int]) -> None:
@@ -67,12 +69,14 @@ class SqlFeedStore:
     async def remove_posts(self, owner_ids: Sequence[int], post_ids: Sequence[int]) -> None:
         if not post_ids:
             return
-        for index, group in self._router.group_by_engine(owner_ids, ids.shard_of).items():
-            async with self._router.write_engine(index) as conn:
-                for start in range(0, len(group), 1000):
-                    await conn.execute(delete(user_feed).where(
-                        user_feed.c.owner_id.in_(group[start:start + 1000]),
-                        user_feed.c.post_id.in_(post_ids)))
+
+        async def remove(conn: AsyncConnection, group: list[int]) -> None:
+            for start in range(0, len(group), 1000):
+                await conn.execute(delete(user_feed).where(
+                    user_feed.c.owner_id.in_(group[start:start + 1000]),
+                    user_feed.c.post_id.in_(post_ids)))
+
+        await self._router.write_grouped(owner_ids, ids.shard_of, remove)
 
     async def remove_author(self, owner_id: int, author_id: int) -> None:
         async with self._router.write(ids.shard_of(owner_id)) as conn:

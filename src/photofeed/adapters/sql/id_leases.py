@@ -48,7 +48,7 @@ class SqlSlotLease:
     async def _take(self, slot: int, now: datetime, *, exists: bool) -> bool:
         expires = now + self.ttl
         try:
-            async with self._router.write(0) as conn:
+            async with self._router.write_engine(0) as conn:
                 if not exists:
                     await conn.execute(insert(id_leases).values(
                         slot=slot, owner=self.owner, expires_at=expires))
@@ -63,7 +63,7 @@ class SqlSlotLease:
     async def renew(self) -> bool:
         """Extend the lease; False when it was lost (the caller must stop minting)."""
         now = datetime.now(UTC)
-        async with self._router.write(0) as conn:
+        async with self._router.write_engine(0) as conn:
             result = await conn.execute(update(id_leases).where(
                 id_leases.c.slot == self.slot, id_leases.c.owner == self.owner
             ).values(expires_at=now + self.ttl))
@@ -72,7 +72,7 @@ class SqlSlotLease:
     async def release(self) -> None:
         if self.slot is None:
             return
-        async with self._router.write(0) as conn:
+        async with self._router.write_engine(0) as conn:
             await conn.execute(delete(id_leases).where(
                 id_leases.c.slot == self.slot, id_leases.c.owner == self.owner))
         self.slot = None

@@ -74,27 +74,26 @@ class SqlMediaStore:
             await _set_blobs(conn, item)
 
     async def attach(self, media_ids: list[int], post_id: int) -> bool:
-        groups = self._router.group_by_engine(media_ids, ids.shard_of)
-        for index, group in groups.items():
-            try:
-                async with self._router.write_engine(index) as conn:
-                    # Only unused uploads are taken, so two racing posts cannot both get one.
-                    taken = await conn.execute(update(media).where(
-                        media.c.id.in_(group), media.c.post_id.is_(None)
-                    ).values(post_id=post_id))
-                    if taken.rowcount != len(group):
-                        raise _AlreadyUsed
-            except _AlreadyUsed:
-                await self.detach(media_ids, post_id)
-                return False
+        async def take(conn: AsyncConnection, group: list[int]) -> None:
+            # Only unused uploads are taken, so two racing posts cannot both get one.
+            taken = await conn.execute(update(media).where(
+                media.c.id.in_(group), media.c.post_id.is_(None)).values(post_id=post_id))
+            if taken.rowcount != len(group):
+                raise _AlreadyUsed
+
+        try:
+            await self._router.write_grouped(media_ids, ids.shard_of, take)
+        except _AlreadyUsed:
+            await self.detach(media_ids, post_id)
+            return False
         return True
 
     async def detach(self, media_ids: list[int], post_id: int) -> None:
-        groups = self._router.group_by_engine(media_ids, ids.shard_of)
-        for index, group in groups.items():
-            async with self._router.write_engine(index) as conn:
-                await conn.execute(update(media).where(
-                    media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
+        async def release(conn: AsyncConnection, group: list[int]) -> None:
+            await conn.execute(update(media).where(
+                media.c.id.in_(group), media.c.post_id == post_id).values(post_id=None))
+
+        await self._router.write_grouped(media_ids, ids.shard_of, release)
 
     async def unattached_before(self, moment: datetime, limit: int) -> list[MediaAttachment]:
         async def fetch(conn: Reads, _index: int) -> list[MediaAttachment]:
@@ -103,7 +102,7 @@ class SqlMediaStore:
             return [_load(row.body_json, row.post_id) for row in rows]
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [item for batch in found for item in batch][:limit]
+        return _unique(item for batch in found for item in batch)[:limit]
 
     async def by_post(self, post_id: int) -> list[MediaAttachment]:
         async def fetch(conn: Reads, _index: int) -> list[MediaAttachment]:
@@ -112,7 +111,7 @@ class SqlMediaStore:
             return [_load(row.body_json, row.post_id) for row in rows]
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [item for batch in found for item in batch]
+        return _unique(item for batch in found for item in batch)
 
     async def delete(self, media_id: int, *, unattached_before: datetime | None = None) -> bool:
         doomed = delete(media).where(media.c.id == media_id)
@@ -132,10 +131,15 @@ class SqlMediaStore:
                 media_blobs.c.account_id == account_id, media_blobs.c.key == key))).scalars())
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
-        return [media_id for batch in found for media_id in batch]
+        return sorted({media_id for batch in found for media_id in batch})
 
     async def announce_audience_change(self, account_id: int) -> None:
         shard = ids.shard_of(account_id)
         async with self._router.write(shard) as conn:
             await add_event(conn, shard, payload("media_audience_changed",
                                                  account_id=account_id), self._signal)
+
+
+def _unique(items: Iterable[MediaAttachment]) -> list[MediaAttachment]:
+    """One of each: during a shard move, the old and new database both hold the moved rows."""
+    return list({item.id: item for item in items}.values())

@@ -58,6 +58,7 @@ class SqlOutbox:
         self._router = router
         self._signal = signal
         self._listeners: list[asyncpg.Connection] | None = None
+        self._listened = 0  # how many of the router's engines were given a listener
 
     @property
     def partitions(self) -> int:
@@ -104,14 +105,20 @@ class SqlOutbox:
                 claimed_until=None, last_error=error[:2000]))
 
     async def wait(self, seconds: float) -> None:
-        if self._listeners is None:
+        if self._listeners is None or self._listened < len(self._router.engines):
             await self._listen()
         await self._signal.wait(seconds)
 
     async def _listen(self) -> None:
-        """LISTEN on every PostgreSQL database, so other processes' events wake us."""
-        self._listeners = []
-        for engine in self._router.engines:
+        """LISTEN on every PostgreSQL database, so other processes' events wake us.
+
+        Databases a shard move adds while the process runs are listened to as they appear.
+        """
+        if self._listeners is None:
+            self._listeners = []
+        engines = self._router.engines[self._listened:]
+        self._listened = len(self._router.engines)
+        for engine in engines:
             if engine.dialect.name != "postgresql":
                 continue
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
@@ -129,6 +136,7 @@ class SqlOutbox:
             with contextlib.suppress(OSError, asyncpg.PostgresError):
                 await conn.close()
         self._listeners = None
+        self._listened = 0
 
     async def depth(self) -> int:
         async def count(conn: Reads, _index: int) -> int:

@@ -112,7 +112,12 @@ class ReplicaSet:
         return replica.reachable and replica.lag_seconds() <= self.policy.max_lag_seconds
 
     def pick(self, index: int) -> Replica | None:
-        """A fit replica of this database, taking turns; None when there is none."""
+        """A fit replica of this database, taking turns; None when there is none.
+
+        A database that a shard move added after start-up has an index past the list.
+        """
+        if index >= len(self.replicas):
+            return None
         fit = [r for r in self.replicas[index] if self.fit(r)]
         return fit[next(self._turn) % len(fit)] if fit else None
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import threading
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
+from contextlib import AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Dialect, Engine, Executable, Result
@@ -13,13 +15,17 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from photofeed import ids
+from photofeed.adapters.sql import shard_moves
 from photofeed.adapters.sql.engines import SQLITE_WRITE, make_engine, make_inline_reader
+from photofeed.adapters.sql.fences import MOVED, ShardBusy, ShardFenced, fence_state
 from photofeed.adapters.sql.replicas import Replica, ReplicaPolicy, ReplicaSet
 from photofeed.adapters.sql.shard_map import (
     ShardRange,
     check_coverage,
     even_ranges,
+    normalise_url,
     replicas_by_database,
+    with_moves,
 )
 from photofeed.ports import reads
 from photofeed.ports.reads import ReplicaLost
@@ -27,7 +33,8 @@ from photofeed.ports.reads import ReplicaLost
 T = TypeVar("T")
 AFTER_COMMIT = "photofeed_after_commit"
 K = TypeVar("K")
-
+FENCE_POLL_SECONDS = 0.05
+log = logging.getLogger(__name__)
 
 # Errors a standby raises that the primary would not: a query cancelled by a conflict
 # with WAL replay, and the server shutting down or still starting.
@@ -65,26 +72,69 @@ class ShardUnreachable(ConnectionError):
 
 
 class ShardRouter:
-    """Maps logical shards to engines through the shard map and opens transactions on them."""
+    """Maps logical shards to engines through the shard map and opens transactions on them.
 
-    def __init__(self, ranges: list[ShardRange], *,
+    The map is the configured one with completed shard moves laid over it (shard_moves.py);
+    `refresh` re-reads the moves, and a write that meets a fence re-reads them at once.
+    Engines are only ever added, so an engine's index stays valid for the process's life;
+    index 0 is always the configured control database (logical shard 0's in the config).
+    """
+
+    def __init__(self, ranges: list[ShardRange], *, fence_wait: float = 10.0,
                  replica_policy: ReplicaPolicy | None = None) -> None:
         check_coverage(ranges)
-        urls = list(dict.fromkeys(r.url for r in ranges))
-        self.ranges = ranges
-        self.engines = [make_engine(url) for url in urls]
-        self._inline = [make_inline_reader(url) for url in urls]
+        self.configured = [ShardRange(r.first, r.last, normalise_url(r.url), r.replicas)
+                           for r in ranges]
+        self.fence_wait = fence_wait
+        self.engines: list[AsyncEngine] = []
+        self.urls: list[str] = []
+        self.ranges: list[ShardRange] = []
+        self._inline: list[Engine | None] = []
         self._thread_local = threading.local()
         self._lock = threading.Lock()
         self._opened: list[InlineReads] = []
-        replica_urls = replicas_by_database(ranges)
-        self.replicas = ReplicaSet.connect(self.engines, [replica_urls[url] for url in urls],
-                                           replica_policy or ReplicaPolicy())
         self._engine_of = [0] * ids.LOGICAL_SHARDS
+        self._moves: list[ShardRange] = []
+        self._refreshing = asyncio.Lock()
+        self._apply(self.configured)
+        # Replicas belong to the configured databases; a database a move adds has none.
+        replica_urls = replicas_by_database(self.configured)
+        self.replicas = ReplicaSet.connect(self.engines, [replica_urls[u] for u in self.urls],
+                                           replica_policy or ReplicaPolicy())
+
+    def _apply(self, ranges: list[ShardRange]) -> None:
+        for url in dict.fromkeys(r.url for r in ranges):
+            if url not in self.urls:
+                self.engines.append(make_engine(url))
+                self._inline.append(make_inline_reader(url))
+                self.urls.append(url)
+        engine_of = [0] * ids.LOGICAL_SHARDS
         for shard_range in ranges:
-            index = urls.index(shard_range.url)
+            index = self.urls.index(shard_range.url)
             for shard in range(shard_range.first, shard_range.last + 1):
-                self._engine_of[shard] = index
+                engine_of[shard] = index
+        self.ranges, self._engine_of = ranges, engine_of
+
+    async def refresh(self) -> bool:
+        """Re-read the completed moves from the control database; True when the map changed."""
+        async with self._refreshing:
+            moves = shard_moves.in_map(await shard_moves.load(self.directory))
+            if moves == self._moves:
+                return False
+            self._apply(with_moves(self.configured, moves))
+            self._moves = moves
+            log.info("shard map changed: %d move(s) applied", len(moves))
+            return True
+
+    async def watch(self, interval: float = 1.0) -> None:
+        """Keep the map current while the process runs (a background task)."""
+        while True:
+            await asyncio.sleep(interval)
+            try:
+                await self.refresh()
+            except Exception:
+                log.warning("could not re-read the shard map; keeping the current one",
+                            exc_info=True)
 
     @classmethod
     def from_urls(cls, urls: Iterable[str], *,
@@ -119,21 +169,48 @@ class ShardRouter:
 
     @asynccontextmanager
     async def write(self, shard: int) -> AsyncIterator[AsyncConnection]:
-        """A write transaction on the database of a logical shard; commits on success."""
-        async with self.write_engine(self.engine_index(shard)) as conn:
+        """A write transaction on the database of a logical shard; commits on success.
+
+        A range being moved makes the write wait (up to `fence_wait`, then ShardBusy); a range
+        moved away makes it re-read the map and go to the range's new database.
+        """
+        deadline = time.monotonic() + self.fence_wait
+        async with AsyncExitStack() as stack:
+            while True:
+                try:
+                    conn = await stack.enter_async_context(
+                        self.write_engine(self.engine_index(shard), shards=(shard,)))
+                    break
+                except ShardFenced:
+                    if time.monotonic() > deadline:
+                        raise ShardBusy(f"logical shard {shard} is being moved; "
+                                        "retry in a moment") from None
+                    await asyncio.sleep(FENCE_POLL_SECONDS)
             yield conn
 
     @asynccontextmanager
-    async def write_engine(self, index: int) -> AsyncIterator[AsyncConnection]:
+    async def write_engine(self, index: int, *,
+                           shards: Collection[int] = ()) -> AsyncIterator[AsyncConnection]:
         """A write transaction on one physical database; commits on success.
 
-        Callbacks appended to `conn.info[AFTER_COMMIT]` run once the commit succeeded.
+        `shards` are the logical shards the transaction writes rows of; a fence on any of
+        them raises ShardFenced before the caller's code runs (after re-reading the map when
+        they moved away). Callbacks appended to `conn.info[AFTER_COMMIT]` run once the commit
+        succeeded.
         """
         async with self.engines[index].connect() as conn:
             conn = await conn.execution_options(**{SQLITE_WRITE: True})
             try:
                 async with conn.begin():
+                    state = await fence_state(conn, shards)
+                    if state is not None:
+                        raise ShardFenced(state, shards)
                     yield conn
+            except ShardFenced as fenced:
+                conn.info.pop(AFTER_COMMIT, None)
+                if fenced.state == MOVED:
+                    await self.refresh()
+                raise
             except BaseException:
                 # info outlives this checkout (it belongs to the pooled connection).
                 conn.info.pop(AFTER_COMMIT, None)
@@ -141,6 +218,29 @@ class ShardRouter:
             reads.note_write()
             for callback in conn.info.pop(AFTER_COMMIT, []):
                 callback()
+
+    async def write_grouped(self, keys: Iterable[K], shard_of: Callable[[K], int],
+                            work: Callable[[AsyncConnection, list[K]], Awaitable[None]]) -> None:
+        """Run `work` in one write transaction per database holding some of the keys.
+
+        Groups that meet a fence wait, or are regrouped by the re-read map, like `write`.
+        """
+        pending = list(keys)
+        deadline = time.monotonic() + self.fence_wait
+        while pending:
+            fenced: list[K] = []
+            for index, group in self.group_by_engine(pending, shard_of).items():
+                try:
+                    async with self.write_engine(
+                            index, shards={shard_of(key) for key in group}) as conn:
+                        await work(conn, group)
+                except ShardFenced:
+                    fenced.extend(group)
+            if fenced and time.monotonic() > deadline:
+                raise ShardBusy("logical shards are being moved; retry in a moment")
+            if fenced:
+                await asyncio.sleep(FENCE_POLL_SECONDS)
+            pending = fenced
 
     @asynccontextmanager
     async def read(self, shard: int, *, inline: bool = True,

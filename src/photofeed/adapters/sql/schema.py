@@ -281,3 +281,39 @@ affinity = Table(
     Column("author_id", BigInteger, primary_key=True, autoincrement=False),
     Column("score", Integer, nullable=False),
 )
+
+# Moving logical shards (adapters/sql/shard_moves.py): on the control database, every move
+# in order; moves that reached "switched" or "done" override the configured shard map.
+shard_moves = Table(
+    "shard_moves",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("first_shard", Integer, nullable=False),
+    Column("last_shard", Integer, nullable=False),
+    Column("source_url", Text, nullable=False),
+    Column("target_url", Text, nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("started_at", UtcDateTime, nullable=False),
+    Column("updated_at", UtcDateTime, nullable=False),
+)
+
+# On every database: ranges no write may touch here ("fenced" during a move's last catch-up,
+# "moved" once they live elsewhere); checked inside each write transaction (fences.py).
+shard_fences = Table(
+    "shard_fences",
+    metadata,
+    Column("first_shard", Integer, primary_key=True, autoincrement=False),
+    Column("last_shard", Integer, nullable=False),
+    Column("state", String(8), nullable=False),
+)
+
+# On a move's source while the move runs: the key (JSON of the primary key columns) of every
+# row written since the copy began, recorded by a trigger (migration 0009).
+shard_move_changes = Table(
+    "shard_move_changes",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("table_name", Text, nullable=False),
+    Column("key", Text, nullable=False),
+)

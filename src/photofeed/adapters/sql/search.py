@@ -41,7 +41,13 @@ class SqlSearchIndex:
         self._ranking = ranking or Ranking()
         self._candidates = candidates
         # Per SQLite database, the newest posts' statistics that relevance is weighed by.
-        self._statistics = [Statistics() for _ in router.engines]
+        self._statistics: list[Statistics] = []
+
+    def _statistics_of(self, index: int) -> Statistics:
+        # The router may add databases while the process runs (a shard move).
+        while len(self._statistics) <= index:
+            self._statistics.append(Statistics())
+        return self._statistics[index]
 
     async def put(self, post_id: int, account_id: int, visibility: str,
                   document: SearchDocument) -> None:
@@ -68,13 +74,14 @@ class SqlSearchIndex:
             found: list[Candidate]
             if conn.dialect.name == "sqlite":
                 found = await search_sqlite.candidates(conn, query, scope, cap,
-                                                       self._statistics[index])
+                                                       self._statistics_of(index))
             else:
                 found = await search_postgres.candidates(conn, query, scope, cap)
             return best(found, ranking=self._ranking, now=now, limit=limit)
 
         batches = await self._router.gather_offloaded(range(len(self._router.engines)), search)
-        merged = [hit for batch in batches for hit in batch]
+        # Keyed by post: during a shard move, two databases may both hold the moved rows.
+        merged = list({hit.post_id: hit for batch in batches for hit in batch}.values())
         merged.sort(key=lambda hit: (hit.score, hit.post_id), reverse=True)
         return merged[:limit]
 
@@ -90,7 +97,7 @@ class SqlSearchIndex:
                 conn, prefix, limit, among=groups[index] if among is not None else None)
 
         batches = await self._router.gather_offloaded(groups, find)
-        merged = [account for batch in batches for account in batch]
+        merged = list({a.id: a for batch in batches for a in batch}.values())
         merged.sort(key=lambda a: (a.username.lower() != prefix, -a.followers_count, a.id))
         return merged[:limit]
 

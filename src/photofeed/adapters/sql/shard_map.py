@@ -120,3 +120,34 @@ def check_coverage(ranges: list[ShardRange]) -> None:
     if expected != ids.LOGICAL_SHARDS:
         raise BadShardMap(f"the shard map covers shards 0-{expected - 1}, not all "
                           f"0-{ids.LOGICAL_SHARDS - 1}")
+
+
+def normalise_url(url: str) -> str:
+    """One spelling per database, so a map entry and a move's target compare equal."""
+    try:
+        parsed = make_url(url.strip())
+    except Exception:  # validated where engines are made; keep the text for the message
+        return url.strip()
+    driver = {"postgresql+asyncpg": "postgresql", "sqlite+aiosqlite": "sqlite"}
+    parsed = parsed.set(drivername=driver.get(parsed.drivername, parsed.drivername))
+    return parsed.render_as_string(hide_password=False)
+
+
+def with_moves(ranges: list[ShardRange], moves: list[ShardRange]) -> list[ShardRange]:
+    """The configured map with completed moves laid over it, oldest first."""
+    owner = [""] * ids.LOGICAL_SHARDS
+    for shard_range in [*ranges, *moves]:
+        for shard in range(shard_range.first, shard_range.last + 1):
+            owner[shard] = shard_range.url
+    merged: list[ShardRange] = []
+    for shard, url in enumerate(owner):
+        if merged and merged[-1].url == url:
+            merged[-1] = ShardRange(merged[-1].first, shard, url)
+        else:
+            merged.append(ShardRange(shard, shard, url))
+    return merged
+
+
+def describe_map(ranges: list[ShardRange]) -> str:
+    """The map as a PHOTOFEED_SHARDS value (passwords included: it is configuration)."""
+    return ";".join(f"{r.first}-{r.last}={r.url}" for r in ranges)
