@@ -35,19 +35,31 @@ def _row(mode: str, result: Results, top: int) -> list[str]:
             f"{result['feed_bytes'] / 1e6:,.0f}"]
 
 
+def _probe(result: Results) -> str:
+    probe = result.get("probe")
+    return f"{probe['p99_s']:.2f}" if probe else "-"
+
+
 def table(results: Results) -> str:
     """Markdown: one line per mode, then what the numbers were measured on."""
     top = max(int(c) for c in results["clients"])
     head = [c.replace("64", str(top)) for c in COLUMNS]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(_row(m, r, top)) + " |" for m, r in results["modes"].items()]
     data = results["data"]
+    probed = any("probe" in r for r in results["modes"].values())
+    if probed:  # only runs with a probe author (--probe-followers) have this column
+        head.append(f"fan-out p99 s to {data['probe_followers']:,} followers")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_row(m, r, top) + ([_probe(r)] if probed else [])) + " |"
+              for m, r in results["modes"].items()]
     lines += ["", f"Data set: {data['users']:,} users, {data['follows']:,} follows, "
               f"{data['posts']:,} posts; celebrity threshold {data['celebrity_threshold']:,} "
               f"followers; push author has {data['lag_author_followers']:,} followers, "
               f"celebrity {data['celebrity_followers']:,}. Server: {results['server']}. "
               f"HTTP runs: {results['duration']:g} s each after {results['warmup']:g} s "
-              f"warm-up. Machine: {results['machine']}."]
+              f"warm-up. Backend: {results.get('backend', 'embedded')}. "
+              f"Machine: {results['machine']}"
+              + (f", {results['load_average_at_end']:.1f} at the end."
+                 if "load_average_at_end" in results else ".")]
     servers = results.get("servers")
     if servers:
         lines += ["", "| server (hybrid, GET home limit=20) | clients | reads/s | "
