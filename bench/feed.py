@@ -87,7 +87,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--label", help="name of the result files (default: small/default)")
     parser.add_argument("--readme", type=Path,
                         help="write the summary into this README's feed-bench section")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("EMBEDDED", "SCALE_OUT"),
+                        help="measure nothing: put two earlier runs' .json side by side in "
+                             "results/feed-<label>-backends.md (and --readme's "
+                             "feed-backends section)")
     return parser
+
+
+def _compare(args: argparse.Namespace) -> int:
+    embedded, scale_out = (json.loads(p.read_text()) for p in args.compare)
+    summary = feed_report.compare(embedded, scale_out)
+    target = args.out / f"feed-{args.label or embedded['label']}-backends.md"
+    target.write_text(summary)
+    if args.readme:
+        feed_report.update_readme(args.readme, summary, feed_report.BACKENDS_SECTION)
+    print(summary)
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
 
 
 def _defaults(args: argparse.Namespace) -> argparse.Namespace:
@@ -167,7 +183,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clients = [int(c) for c in args.clients.split(",")]
     results: dict[str, Any] = {
         "label": args.label, "clients": clients, "duration": args.duration,
-        "warmup": args.warmup, "server": args.server, "modes": {},
+        "warmup": args.warmup, "server": args.server, "modes": {}, "cap": args.cap,
         "backend": args.backend if args.backend == "embedded" else
         f"scale-out ({args.shards} PostgreSQL shard databases, Redis feeds and events)",
         "machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} "
@@ -206,6 +222,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 
 def main(argv: list[str] | None = None) -> int:
     args = _defaults(_parser().parse_args(argv))
+    if args.compare:
+        return _compare(args)
     results = run(args)
     stem = args.out / f"feed-{args.label}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=1))

@@ -17,7 +17,7 @@ from feed_data import DataSet, refresh_activity
 
 # Probe posts are recognised by their caption when cleaning up.
 PROBE = "Fan-out lag probe"
-Visible = Callable[[], Awaitable[list[int]]]
+Visible = Callable[[list[int]], Awaitable[list[int]]]
 
 
 class Backend(Protocol):
@@ -39,9 +39,9 @@ class Backend(Protocol):
                         active_since: datetime | None) -> list[int]:
         ...
 
-    def watch(self, mode: str, post_id: int, author_id: int, owners: list[int],
+    def watch(self, mode: str, post_id: int, author_id: int,
               pulled: bool) -> AsyncIterator[Visible]:
-        """An async context giving a poll: which of owners' feeds show the post now.
+        """An async context giving a poll: which of the given owners' feeds show the post.
 
         Entered in the polling thread's own event loop, so it opens its own connections.
         """
@@ -99,18 +99,19 @@ class Embedded:
             return [r[0] for r in db.execute(query, values)]
 
     @asynccontextmanager
-    async def watch(self, mode: str, post_id: int, author_id: int, owners: list[int],
+    async def watch(self, mode: str, post_id: int, author_id: int,
                     pulled: bool) -> AsyncIterator[Visible]:
         db = sqlite3.connect(self._paths[mode], check_same_thread=False)
-        marks = ",".join("?" * len(owners))
-        stored = f"SELECT owner_id FROM user_feed WHERE post_id = ? AND owner_id IN ({marks})"  # noqa: S608
 
-        async def visible() -> list[int]:
+        async def visible(owners: list[int]) -> list[int]:
             if pulled:  # read-time merge: visible to all once the author's index has it
                 found = db.execute("SELECT 1 FROM account_posts WHERE account_id = ? AND "
                                    "post_id = ?", (author_id, post_id)).fetchone()
                 return owners if found else []
-            return [r[0] for r in db.execute(stored, (post_id, *owners))]
+            marks = ",".join("?" * len(owners))
+            return [r[0] for r in db.execute(
+                f"SELECT owner_id FROM user_feed WHERE post_id = ? AND owner_id IN ({marks})",  # noqa: S608
+                (post_id, *owners))]
 
         try:
             yield visible

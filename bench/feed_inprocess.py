@@ -114,13 +114,16 @@ class _Watcher(threading.Thread):
 
     async def _poll(self) -> None:
         backend, mode, post_id, author_id, owners, pulled, started, timeout = self._args
-        async with backend.watch(mode, post_id, author_id, owners, pulled) as visible:
+        async with backend.watch(mode, post_id, author_id, pulled) as visible:
             while len(self.seen) < len(owners) and time.perf_counter() - started < timeout:
-                found = await visible()
+                asked = time.perf_counter()
+                found = await visible([o for o in owners if o not in self.seen])
                 now = time.perf_counter()
                 for owner in found:
                     self.seen.setdefault(owner, now - started)
-                await asyncio.sleep(0.005)
+                # Polling thousands of feeds takes a while; resting at least as long keeps
+                # the watcher from slowing down the fan-out it is timing.
+                await asyncio.sleep(max(0.005, now - asked))
 
 
 async def fanout_lag(container: bootstrap.Container, backend: Backend, mode: str,

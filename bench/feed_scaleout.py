@@ -287,20 +287,20 @@ class ScaleOut:
         return [f for f in found if f in active]
 
     @asynccontextmanager
-    async def watch(self, mode: str, post_id: int, author_id: int, owners: list[int],
+    async def watch(self, mode: str, post_id: int, author_id: int,
                     pulled: bool) -> AsyncIterator[Visible]:
         client = Redis.from_url(self.redis_url)
         store = RedisFeedStore(client, prefix=self._prefix(mode), cap=self._cap)
-        keys = [store.key(o) for o in owners]
         member = _member(FeedEntry(post_id=post_id, author_id=author_id))
         index = self._router.engine_index(ids.shard_of(author_id))
         conn = await asyncpg.connect(self.urls[index]) if pulled else None
 
-        async def visible() -> list[int]:
+        async def visible(owners: list[int]) -> list[int]:
             if conn is not None:  # read-time merge: visible once the author's index has it
                 found = await conn.fetchval("SELECT 1 FROM account_posts WHERE account_id "
                                             "= $1 AND post_id = $2", author_id, post_id)
                 return owners if found else []
+            keys = [store.key(o) for o in owners]
             flags = await client.eval(_HAS_MEMBER, len(keys), *keys, member)  # type: ignore[misc]
             return [o for o, flag in zip(owners, flags, strict=True) if flag]
 
