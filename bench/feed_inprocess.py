@@ -7,6 +7,7 @@ import cProfile
 import io
 import pstats
 import random
+import sysconfig
 import tempfile
 import threading
 import time
@@ -96,7 +97,16 @@ async def _profile(container: bootstrap.Container, readers: list[Any], page: Pag
     stats = pstats.Stats(profiler, stream=text)
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(45)
-    await asyncio.to_thread(out.write_text, text.getvalue())
+    await asyncio.to_thread(out.write_text, _without_local_paths(text.getvalue()))
+
+
+def _without_local_paths(text: str) -> str:
+    """File names relative to the checkout or the Python install, not this machine's paths."""
+    paths = sysconfig.get_paths()
+    for prefix, short in ((paths["purelib"], "site-packages"), (paths["stdlib"], "stdlib"),
+                          (str(Path(__file__).resolve().parents[1]), ".")):
+        text = text.replace(prefix, short)
+    return text
 
 
 class _Watcher(threading.Thread):
