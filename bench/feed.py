@@ -3,12 +3,16 @@
     python bench/feed.py                 # 100,000 users, ~100 followees each, 1,000,000 posts
     python bench/feed.py --small         # 2,000 users, 20,000 posts; under a minute
     python bench/feed.py --servers all   # also compare servers (hybrid mode)
+    python bench/feed.py --backend scale-out --users 20000 --posts 200000
+                                         # PostgreSQL shards + Redis instead of SQLite
 
 For each mode it reports feed read latency p50/p95/p99 server-side (Timelines.home in
 process, one reader at a time) and end to end over HTTP on loopback at 1 and 64 clients
 (load from a separate process, bench/load.py), feed reads per second, fan-out lag until
 99% of a sample of followers see a new post, feed rows written per post and the size of
 the feed store. Data sets are cached in bench/data/; results go to bench/results/.
+With --backend scale-out the same data set is copied into PostgreSQL shard databases and
+Redis (feed_scaleout.py), measured there, and dropped at the end.
 """
 
 from __future__ import annotations
@@ -27,19 +31,32 @@ BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # the sibling modules, also when imported from elsewhere
 
 import feed_report  # noqa: E402 - needs the path above
-from feed_data import MODES, DataSet, ensure, refresh_activity  # noqa: E402
+from feed_backends import Backend, Embedded  # noqa: E402
+from feed_data import MODES, DataSet, ensure  # noqa: E402
 from feed_e2e import SERVERS, end_to_end  # noqa: E402
 from feed_graph import GraphParams  # noqa: E402
-from feed_inprocess import (  # noqa: E402
-    container_for,
-    fanout_lag,
-    forget_probes,
-    server_side,
-)
+from feed_inprocess import container_for, fanout_lag, server_side  # noqa: E402
+from feed_scaleout import ADMIN_URL, REDIS_URL, ScaleOut  # noqa: E402
+
+BACKENDS = ("embedded", "scale-out")
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--backend", choices=BACKENDS, default="embedded",
+                        help="embedded: SQLite files; scale-out: PostgreSQL shard databases "
+                             "(made and dropped by the run) and Redis feeds and events")
+    parser.add_argument("--shards", type=int, default=2,
+                        help="scale-out: shard databases to spread the data over")
+    parser.add_argument("--postgres-url", default=ADMIN_URL,
+                        help="scale-out: a database on the server to create the shards on")
+    parser.add_argument("--redis-url", default=REDIS_URL, help="scale-out: the Redis server")
+    parser.add_argument("--keep", action="store_true",
+                        help="scale-out: keep the shard databases and Redis keys")
+    parser.add_argument("--probe-followers", type=int,
+                        help="add an author with this many followers and time the fan-out "
+                             "of one post to all of them (default 10,000 on scale-out, "
+                             "none on embedded; at most users - 1)")
     parser.add_argument("--small", action="store_true",
                         help="2,000 users and 20,000 posts, short runs: a smoke test")
     parser.add_argument("--users", type=int)
@@ -70,7 +87,23 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--label", help="name of the result files (default: small/default)")
     parser.add_argument("--readme", type=Path,
                         help="write the summary into this README's feed-bench section")
+    parser.add_argument("--compare", nargs=2, type=Path, metavar=("EMBEDDED", "SCALE_OUT"),
+                        help="measure nothing: put two earlier runs' .json side by side in "
+                             "results/feed-<label>-backends.md (and --readme's "
+                             "feed-backends section)")
     return parser
+
+
+def _compare(args: argparse.Namespace) -> int:
+    embedded, scale_out = (json.loads(p.read_text()) for p in args.compare)
+    summary = feed_report.compare(embedded, scale_out)
+    target = args.out / f"feed-{args.label or embedded['label']}-backends.md"
+    target.write_text(summary)
+    if args.readme:
+        feed_report.update_readme(args.readme, summary, feed_report.BACKENDS_SECTION)
+    print(summary)
+    print(f"wrote {target}", file=sys.stderr)
+    return 0
 
 
 def _defaults(args: argparse.Namespace) -> argparse.Namespace:
@@ -83,27 +116,66 @@ def _defaults(args: argparse.Namespace) -> argparse.Namespace:
         if getattr(args, name) is None:
             setattr(args, name, little if small else big)
     args.no_profile = args.no_profile or small  # a smoke run has no use for a profile
+    if args.probe_followers is None:
+        args.probe_followers = 10_000 if args.backend == "scale-out" else 0
     return args
 
 
-async def _in_process(data: DataSet, mode: str, args: argparse.Namespace) -> dict[str, Any]:
+async def _in_process(backend: Backend, data: DataSet, mode: str,
+                      args: argparse.Namespace) -> dict[str, Any]:
     profile = None if args.no_profile else args.out / f"feed-{args.label}-profile-{mode}.txt"
-    refresh_activity(data.paths[mode])
-    forget_probes(data.paths[mode])
-    async with container_for(data, mode, args.cap) as container:
+    await backend.refresh_activity(mode)
+    await backend.forget_probes(mode)
+    async with container_for(backend, data, mode, args.cap) as container:
         result: dict[str, Any] = {"server": await server_side(
             container, data, reads=args.reads, profile_to=profile)}
         for key, author in (("lag", data.lag_author), ("lag_celebrity", data.celebrity)):
-            result[key] = await fanout_lag(container, data, mode, author,
+            result[key] = await fanout_lag(container, backend, mode, author,
                                            samples=args.lag_samples, posts=args.lag_posts)
+        if data.probe_author and container.fanout.policy.pushes_for(data.probe_followers):
+            # Every follower, inactive ones too: push mode writes to all of them.
+            result["probe"] = await fanout_lag(
+                container, backend, mode, data.probe_author, samples=data.probe_followers,
+                posts=args.lag_posts, active_only=False)
+    return result
+
+
+def _backend(data: DataSet, args: argparse.Namespace) -> Backend:
+    if args.backend == "embedded":
+        return Embedded(data)
+    scale = ScaleOut(data, shards=args.shards, cap=args.cap, admin_url=args.postgres_url,
+                     redis_url=args.redis_url, keep=args.keep)
+    try:
+        asyncio.run(scale.create())
+    except BaseException:
+        asyncio.run(scale.drop())
+        raise
+    return scale
+
+
+def _measure_mode(backend: Backend, data: DataSet, mode: str, clients: list[int],
+                  args: argparse.Namespace, started: float) -> dict[str, Any]:
+    print(f"[{time.monotonic() - started:6.0f} s] {mode}: in-process", file=sys.stderr)
+    result = asyncio.run(_in_process(backend, data, mode, args))
+    result |= {"feed_rows_per_post": data.feed_rows_per_post[mode],
+               "feed_rows": data.feed_rows[mode], "feed_bytes": data.feed_bytes[mode]}
+    if isinstance(backend, ScaleOut):
+        result |= {"feed_rows": backend.feed_rows[mode], "feed_bytes": backend.feed_bytes[mode]}
+    if not args.skip_http:
+        print(f"[{time.monotonic() - started:6.0f} s] {mode}: HTTP", file=sys.stderr)
+        result["http"] = end_to_end(backend, data, mode, server=args.server, cap=args.cap,
+                                    clients=clients, duration=args.duration,
+                                    warmup=args.warmup)
     return result
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     params = GraphParams(users=args.users, followees=args.followees, posts=args.posts,
-                         seed=args.seed)
+                         seed=args.seed, probe_followers=args.probe_followers)
     args.label = args.label or ("small" if args.small else
                                 ("default" if params == GraphParams() else params.key))
+    if args.backend != "embedded":
+        args.label += f"-{args.backend}"
     args.out.mkdir(parents=True, exist_ok=True)
     started = time.monotonic()
     data = ensure(params, threshold=args.celebrity_followers, cap=args.cap,
@@ -111,34 +183,47 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     clients = [int(c) for c in args.clients.split(",")]
     results: dict[str, Any] = {
         "label": args.label, "clients": clients, "duration": args.duration,
-        "warmup": args.warmup, "server": args.server, "modes": {},
+        "warmup": args.warmup, "server": args.server, "modes": {}, "cap": args.cap,
+        "backend": args.backend if args.backend == "embedded" else
+        f"scale-out ({args.shards} PostgreSQL shard databases, Redis feeds and events)",
         "machine": f"{os.cpu_count()} CPUs, {platform.python_implementation()} "
                    f"{platform.python_version()}, load average {os.getloadavg()[0]:.1f} "
                    "at start",
         "data": {k: v for k, v in vars(data).items() if k not in ("readers", "tokens",
                                                                     "paths")}}
-    for mode in [m for m in args.modes.split(",") if m]:  # --modes '' runs servers only
-        print(f"[{time.monotonic() - started:6.0f} s] {mode}: in-process", file=sys.stderr)
-        result = asyncio.run(_in_process(data, mode, args))
-        result |= {"feed_rows_per_post": data.feed_rows_per_post[mode],
-                   "feed_rows": data.feed_rows[mode], "feed_bytes": data.feed_bytes[mode]}
-        if not args.skip_http:
-            print(f"[{time.monotonic() - started:6.0f} s] {mode}: HTTP", file=sys.stderr)
-            result["http"] = end_to_end(data, mode, server=args.server, cap=args.cap,
-                                        clients=clients, duration=args.duration,
-                                        warmup=args.warmup)
-        results["modes"][mode] = result
-    servers = SERVERS if args.servers == "all" else [s for s in args.servers.split(",") if s]
-    if servers:
-        results["servers"] = {s: end_to_end(data, "hybrid", server=s, cap=args.cap,
-                                            clients=clients, duration=args.duration,
-                                            warmup=args.warmup) for s in servers}
+    print(f"[{time.monotonic() - started:6.0f} s] backend: {args.backend}", file=sys.stderr)
+    backend = _backend(data, args)
+    try:
+        for mode in [m for m in args.modes.split(",") if m]:  # --modes '' runs servers only
+            if isinstance(backend, ScaleOut):
+                asyncio.run(backend.load_feeds(mode))
+            try:
+                results["modes"][mode] = _measure_mode(backend, data, mode, clients, args,
+                                                       started)
+            finally:
+                if isinstance(backend, ScaleOut):
+                    asyncio.run(backend.unload_feeds(mode))
+        servers = SERVERS if args.servers == "all" else [s for s in args.servers.split(",")
+                                                         if s]
+        if servers and isinstance(backend, ScaleOut):
+            asyncio.run(backend.load_feeds("hybrid"))
+        if servers:
+            results["servers"] = {s: end_to_end(backend, data, "hybrid", server=s,
+                                                cap=args.cap, clients=clients,
+                                                duration=args.duration, warmup=args.warmup)
+                                  for s in servers}
+    finally:
+        if isinstance(backend, ScaleOut):
+            asyncio.run(backend.drop())
+    results["load_average_at_end"] = os.getloadavg()[0]
     results["seconds"] = time.monotonic() - started
     return results
 
 
 def main(argv: list[str] | None = None) -> int:
     args = _defaults(_parser().parse_args(argv))
+    if args.compare:
+        return _compare(args)
     results = run(args)
     stem = args.out / f"feed-{args.label}"
     stem.with_suffix(".json").write_text(json.dumps(results, indent=1))

@@ -60,6 +60,9 @@ class DataSet:
     users: int
     follows: int
     posts: int
+    # The dedicated probe author (GraphParams.probe_followers); 0 when there is none.
+    probe_author: int = 0
+    probe_followers: int = 0
 
     def save(self, path: Path) -> None:
         path.write_text(json.dumps(asdict(self), indent=1))
@@ -237,7 +240,9 @@ def _describe(graph: Graph, folder: Path, threshold: int, readers: int) -> DataS
         celebrity=int(graph.account_ids[celebrity]),
         celebrity_followers=int(followers[celebrity]), celebrity_threshold=threshold,
         feed_rows_per_post=per_post, feed_rows={"pull": 0}, feed_bytes={"pull": 0},
-        users=graph.params.users, follows=len(graph.follow_src), posts=len(graph.post_ids))
+        users=graph.params.users, follows=len(graph.follow_src), posts=len(graph.post_ids),
+        probe_author=int(graph.account_ids[graph.probe]) if graph.probe >= 0 else 0,
+        probe_followers=int(followers[graph.probe]) if graph.probe >= 0 else 0)
 
 
 def refresh_activity(path: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -16,7 +17,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from feed_data import DataSet, refresh_activity
+from feed_backends import Backend
+from feed_data import DataSet
+from feed_inprocess import config_for
 
 BENCH = Path(__file__).resolve().parent
 HOME_PATH = "/api/v1/timelines/home?limit=20"
@@ -32,13 +35,15 @@ def _free_port() -> int:
     return port
 
 
-def _command(server: str, scratch: Path, database: str) -> tuple[list[str], int]:
-    """The server's command line, and its port when known before it starts (0: printed)."""
+def _command(server: str, scratch: Path) -> tuple[list[str], int]:
+    """The server's command line, and its port when known before it starts (0: printed).
+
+    Everything else (databases, feed store, mode) reaches the server as PHOTOFEED_* variables.
+    """
     if server.startswith("serve"):
         workers = "2" if server.endswith("2w") else "1"
         return [sys.executable, "-m", "photofeed.cli", "serve", "--port", "0",
-                "--workers", workers, "--data-dir", str(scratch),
-                "--database-url", database], 0
+                "--workers", workers, "--data-dir", str(scratch)], 0
     port = _free_port()
     return [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--app-dir", str(BENCH),
@@ -46,17 +51,14 @@ def _command(server: str, scratch: Path, database: str) -> tuple[list[str], int]
 
 
 @contextmanager
-def running_server(data: DataSet, mode: str, *, server: str,
+def running_server(backend: Backend, data: DataSet, mode: str, *, server: str,
                    cap: int) -> Iterator[tuple[str, int]]:
     """Start a server on the data set; yields its base URL and process ID, then stops it."""
     with tempfile.TemporaryDirectory(prefix="feed-e2e-") as scratch_name:
         scratch = Path(scratch_name)
-        database = f"sqlite:///{data.paths[mode]}"
-        command, port = _command(server, scratch, database)
-        env = dict(os.environ, PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_INPROCESS_WORKERS="false",
-                   PHOTOFEED_FANOUT=mode, PHOTOFEED_FEED_CAP=str(cap),
-                   PHOTOFEED_CELEBRITY_FOLLOWERS=str(data.celebrity_threshold),
-                   PHOTOFEED_DATA_DIR=str(scratch), PHOTOFEED_DATABASE_URL=database,
+        command, port = _command(server, scratch)
+        settings = config_for(backend, data, mode, cap) | {"data_dir": str(scratch)}
+        env = dict(os.environ, **{f"PHOTOFEED_{k.upper()}": v for k, v in settings.items()},
                    PYTHONPATH=os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]))
         log = (scratch / "server.log").open("w+")
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603
@@ -104,15 +106,15 @@ def drive(url: str, tokens_file: Path, *, concurrency: int, duration: float,
     return result
 
 
-def end_to_end(data: DataSet, mode: str, *, server: str, cap: int, clients: list[int],
-               duration: float, warmup: float) -> dict[str, Any]:
+def end_to_end(backend: Backend, data: DataSet, mode: str, *, server: str, cap: int,
+               clients: list[int], duration: float, warmup: float) -> dict[str, Any]:
     """Latency and throughput of GET /api/v1/timelines/home at each concurrency."""
-    refresh_activity(data.paths[mode])
+    asyncio.run(backend.refresh_activity(mode))
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="feed-tokens-") as folder:
         tokens_file = Path(folder) / "tokens.txt"
         tokens_file.write_text("\n".join(data.tokens))
-        with running_server(data, mode, server=server, cap=cap) as (url, pid):
+        with running_server(backend, data, mode, server=server, cap=cap) as (url, pid):
             for count in clients:
                 load_before, cpu_before = os.getloadavg()[0], tree_cpu_seconds(pid)
                 run = drive(url, tokens_file, concurrency=count, duration=duration,

@@ -39,10 +39,14 @@ class GraphParams:
     followees: int = 100
     posts: int = 1_000_000
     seed: int = 42
+    # Followers of a dedicated probe author, for timing the fan-out of one post to exactly
+    # that many readers; 0 adds none (and leaves the graph as it always was).
+    probe_followers: int = 0
 
     @property
     def key(self) -> str:
-        return f"u{self.users}-f{self.followees}-p{self.posts}-s{self.seed}"
+        probe = f"-q{self.probe_followers}" if self.probe_followers else ""
+        return f"u{self.users}-f{self.followees}-p{self.posts}-s{self.seed}{probe}"
 
 
 @dataclass
@@ -59,6 +63,7 @@ class Graph:
     locked: BoolArray
     inactive: BoolArray
     built_ms: int
+    probe: int = -1              # account number of the probe author; -1: none
 
     def usernames(self) -> list[str]:
         return [f"u{i}" for i in range(self.params.users)]
@@ -126,13 +131,37 @@ def build(params: GraphParams) -> Graph:
         == account_ids[1]
     src, dst = _follows(params, rng)
     post_ids, author, visibility = _posts(params, rng, end_ms)
+    probe = -1
+    if params.probe_followers:
+        probe, src, dst = _with_probe(params, src, dst)
     return Graph(
         params=params, account_ids=account_ids, follow_src=src, follow_dst=dst,
         followers_count=np.bincount(dst, minlength=params.users).astype(np.int64),
         following_count=np.bincount(src, minlength=params.users).astype(np.int64),
         post_ids=post_ids, post_author=author, post_visibility=visibility,
         locked=rng.random(params.users) < LOCKED_SHARE,
-        inactive=rng.random(params.users) < INACTIVE_SHARE, built_ms=int(time.time() * 1000))
+        inactive=rng.random(params.users) < INACTIVE_SHARE, built_ms=int(time.time() * 1000),
+        probe=probe)
+
+
+def _with_probe(params: GraphParams, src: IntArray,
+                dst: IntArray) -> tuple[int, IntArray, IntArray]:
+    """Give the least-followed account exactly probe_followers followers.
+
+    It keeps the followers it had and gains random others; its own posts stay as they
+    were. Edges stay unique and sorted by (follower, followee).
+    """
+    users = params.users
+    wanted = min(params.probe_followers, users - 1)
+    probe = int(np.argmin(np.bincount(dst, minlength=users)))
+    already = src[dst == probe]
+    # Its own seeded stream, so the rest of the graph is the same with or without a probe.
+    rng = np.random.default_rng(params.seed + 3)
+    candidates = np.setdiff1d(np.arange(users, dtype=np.int64),
+                              np.append(already, probe))
+    extra = rng.choice(candidates, size=max(0, wanted - len(already)), replace=False)
+    unique = np.unique(np.concatenate([src * users + dst, extra * users + probe]))
+    return probe, unique // users, unique % users
 
 
 def csr(keys: IntArray, values: IntArray, size: int) -> tuple[IntArray, IntArray]:

@@ -7,19 +7,20 @@ import cProfile
 import io
 import pstats
 import random
-import sqlite3
+import sysconfig
 import tempfile
 import threading
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import orjson
 
-from feed_data import DataSet, sql_time_ago
+from feed_backends import PROBE, Backend
+from feed_data import DataSet
 from load import percentile
 from photofeed import bootstrap
 from photofeed.api.status_entities import status_json
@@ -29,19 +30,22 @@ from photofeed.domain.posts import NewPost
 from photofeed.workers.runner import OutboxWorker
 
 BASE_URL = "http://127.0.0.1:8000"
-PROBE = "Fan-out lag probe"
 
 
-def settings_for(data: DataSet, mode: str, data_dir: Path, cap: int) -> Settings:
-    return Settings(data_dir=data_dir, database_url=f"sqlite:///{data.paths[mode]}",
-                    fanout=mode, celebrity_followers=data.celebrity_threshold, feed_cap=cap,
-                    inprocess_workers=False, rate_limits="off")
+def config_for(backend: Backend, data: DataSet, mode: str, cap: int) -> dict[str, str]:
+    """Settings fields of a container or server measuring this mode on this backend."""
+    return backend.config(mode) | {
+        "fanout": mode, "celebrity_followers": str(data.celebrity_threshold),
+        "feed_cap": str(cap), "inprocess_workers": "false", "rate_limits": "off"}
 
 
 @asynccontextmanager
-async def container_for(data: DataSet, mode: str, cap: int) -> AsyncIterator[bootstrap.Container]:
+async def container_for(backend: Backend, data: DataSet, mode: str,
+                        cap: int) -> AsyncIterator[bootstrap.Container]:
     with tempfile.TemporaryDirectory(prefix="feed-bench-") as scratch:
-        container = await bootstrap.build(settings_for(data, mode, Path(scratch), cap))
+        settings = Settings.model_validate(config_for(backend, data, mode, cap)
+                                           | {"data_dir": scratch})
+        container = await bootstrap.build(settings)
         try:
             yield container
         finally:
@@ -93,50 +97,55 @@ async def _profile(container: bootstrap.Container, readers: list[Any], page: Pag
     stats = pstats.Stats(profiler, stream=text)
     stats.sort_stats("tottime").print_stats(30)
     stats.sort_stats("cumulative").print_stats(45)
-    await asyncio.to_thread(out.write_text, text.getvalue())
+    await asyncio.to_thread(out.write_text, _without_local_paths(text.getvalue()))
+
+
+def _without_local_paths(text: str) -> str:
+    """File names relative to the checkout or the Python install, not this machine's paths."""
+    paths = sysconfig.get_paths()
+    for prefix, short in ((paths["purelib"], "site-packages"), (paths["stdlib"], "stdlib"),
+                          (str(Path(__file__).resolve().parents[1]), ".")):
+        text = text.replace(prefix, short)
+    return text
 
 
 class _Watcher(threading.Thread):
-    """Polls the database from its own connection, as readers would, and stamps when each
-    sampled follower could first see the post."""
+    """Polls the feed store from its own connections, as readers would, and stamps when
+    each follower could first see the post."""
 
-    def __init__(self, path: str, post_id: int, author_id: int, owners: list[int],
-                 pulled: bool, started: float, timeout: float) -> None:
+    def __init__(self, backend: Backend, mode: str, post_id: int, author_id: int,
+                 owners: list[int], pulled: bool, started: float, timeout: float) -> None:
         super().__init__(daemon=True)
         self.seen: dict[int, float] = {}
-        self._args = (path, post_id, author_id, owners, pulled, started, timeout)
+        self._args = (backend, mode, post_id, author_id, owners, pulled, started, timeout)
 
     def run(self) -> None:
-        path, post_id, author_id, owners, pulled, started, timeout = self._args
-        db = sqlite3.connect(path, check_same_thread=False)
-        marks = ",".join("?" * len(owners))
-        stored = f"SELECT owner_id FROM user_feed WHERE post_id = ? AND owner_id IN ({marks})"  # noqa: S608
-        while len(self.seen) < len(owners) and time.perf_counter() - started < timeout:
-            if pulled:
-                found = db.execute("SELECT 1 FROM account_posts WHERE account_id = ? AND "
-                                   "post_id = ?", (author_id, post_id)).fetchone()
-                visible = owners if found else []
-            else:
-                visible = [r[0] for r in db.execute(stored, (post_id, *owners))]
-            now = time.perf_counter()
-            for owner in visible:
-                self.seen.setdefault(owner, now - started)
-            time.sleep(0.005)
-        db.close()
+        asyncio.run(self._poll())
+
+    async def _poll(self) -> None:
+        backend, mode, post_id, author_id, owners, pulled, started, timeout = self._args
+        async with backend.watch(mode, post_id, author_id, pulled) as visible:
+            while len(self.seen) < len(owners) and time.perf_counter() - started < timeout:
+                asked = time.perf_counter()
+                found = await visible([o for o in owners if o not in self.seen])
+                now = time.perf_counter()
+                for owner in found:
+                    self.seen.setdefault(owner, now - started)
+                # Polling thousands of feeds takes a while; resting at least as long keeps
+                # the watcher from slowing down the fan-out it is timing.
+                await asyncio.sleep(max(0.005, now - asked))
 
 
-async def fanout_lag(container: bootstrap.Container, data: DataSet, mode: str,
-                     author_id: int, *, samples: int, posts: int,
+async def fanout_lag(container: bootstrap.Container, backend: Backend, mode: str,
+                     author_id: int, *, samples: int, posts: int, active_only: bool = True,
                      give_up_after: float = 60.0) -> dict[str, Any]:
     """Seconds from posting until the post is in 50/99/100% of sampled followers' feeds.
 
-    Followers are sampled among the active ones: hybrid fan-out skips the long inactive on
-    purpose and rebuilds their feeds when they come back.
+    Followers are sampled among the active ones unless told otherwise: hybrid fan-out
+    skips the long inactive on purpose and rebuilds their feeds when they come back.
     """
-    with sqlite3.connect(data.paths[mode]) as db:
-        followers = [r[0] for r in db.execute(
-            "SELECT f.account_id FROM followers f JOIN accounts a ON a.id = f.account_id "
-            "WHERE f.target_id = ? AND a.last_active_at > ?", (author_id, _days_ago(30)))]
+    since = datetime.now(UTC) - timedelta(days=30) if active_only else None
+    followers = await backend.followers(mode, author_id, since)
     owners = random.Random(author_id).sample(followers, min(samples, len(followers)))
     runs, made = [], []
     author = await container.accounts.get(author_id)
@@ -156,7 +165,7 @@ async def fanout_lag(container: bootstrap.Container, data: DataSet, mode: str,
             view = await container.posts.create(actor=author, new=NewPost(
                 caption=f"{PROBE} {n} #benchmark"))
             made.append(view.post.id)
-            watcher = _Watcher(data.paths[mode], view.post.id, author_id, owners, pulled,
+            watcher = _Watcher(backend, mode, view.post.id, author_id, owners, pulled,
                                started, give_up_after)
             watcher.start()
             await asyncio.to_thread(watcher.join)
@@ -165,8 +174,9 @@ async def fanout_lag(container: bootstrap.Container, data: DataSet, mode: str,
     finally:
         stop.set()
         await working
-    rows = _rows_written(data.paths[mode], made)
-    forget_probes(data.paths[mode])
+    # Besides feed entries: the post, its author index row, its tag and the outbox event.
+    rows = await backend.feed_entries_of(mode, author_id, made) / len(made) + 4
+    await backend.forget_probes(mode)
     return {"author_followers": author.followers_count, "pulled": pulled,
             "sampled": len(owners), "rows_written_per_post": rows,
             "p50_s": _median([percentile(r, 0.5) if len(r) == len(owners) else give_up_after
@@ -185,34 +195,7 @@ async def _until_idle(container: bootstrap.Container, *, at_most: float = 60.0) 
         await asyncio.sleep(0.05)
 
 
-def _rows_written(path: str, post_ids: list[int]) -> float:
-    marks = ",".join("?" * len(post_ids))
-    with sqlite3.connect(path) as db:
-        feed: int = db.execute(f"SELECT count(*) FROM user_feed WHERE post_id IN ({marks})",  # noqa: S608
-                          post_ids).fetchone()[0]
-    # Besides feed entries: the post, its author index row, its tag and the outbox event.
-    return feed / len(post_ids) + 4
-
-
-def forget_probes(path: str) -> None:
-    """Remove probe posts (also ones an interrupted run left), so a cached set stays as built."""
-    with sqlite3.connect(path) as db:
-        probes = db.execute("SELECT id, account_id FROM posts WHERE caption LIKE ?",
-                            (f"{PROBE}%",)).fetchall()
-        marks = ",".join("?" * len(probes))
-        ids = [p for p, _ in probes]
-        for table, column in (("user_feed", "post_id"), ("posts", "id"),
-                              ("account_posts", "post_id"), ("post_tags", "post_id")):
-            db.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", ids)  # noqa: S608
-        db.executemany("UPDATE accounts SET statuses_count = statuses_count - 1 WHERE id = ?",
-                       [(a,) for _, a in probes])
-        db.execute("DELETE FROM outbox")
-
-
 def _median(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[len(ordered) // 2] if ordered else 0.0
 
-
-def _days_ago(days: int) -> str:
-    return sql_time_ago(timedelta(days=days))

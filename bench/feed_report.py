@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 Results = dict[str, Any]
-README_START, README_END = "<!-- feed-bench:start -->", "<!-- feed-bench:end -->"
+BACKENDS_SECTION = "feed-backends"
 COLUMNS = ("mode", "server p50/p95/p99 ms", "HTTP 1 client p50/p95/p99 ms",
            "HTTP 64 clients p50/p95/p99 ms", "reads/s (64 clients)", "CPU ms/read in-process",
            "CPU ms/read HTTP server", "lag p99 s (push author)", "lag p99 s (celebrity)",
@@ -35,19 +35,31 @@ def _row(mode: str, result: Results, top: int) -> list[str]:
             f"{result['feed_bytes'] / 1e6:,.0f}"]
 
 
+def _probe(result: Results) -> str:
+    probe = result.get("probe")
+    return f"{probe['p99_s']:.2f}" if probe else "-"
+
+
 def table(results: Results) -> str:
     """Markdown: one line per mode, then what the numbers were measured on."""
     top = max(int(c) for c in results["clients"])
     head = [c.replace("64", str(top)) for c in COLUMNS]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    lines += ["| " + " | ".join(_row(m, r, top)) + " |" for m, r in results["modes"].items()]
     data = results["data"]
+    probed = any("probe" in r for r in results["modes"].values())
+    if probed:  # only runs with a probe author (--probe-followers) have this column
+        head.append(f"fan-out p99 s to {data['probe_followers']:,} followers")
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    lines += ["| " + " | ".join(_row(m, r, top) + ([_probe(r)] if probed else [])) + " |"
+              for m, r in results["modes"].items()]
     lines += ["", f"Data set: {data['users']:,} users, {data['follows']:,} follows, "
               f"{data['posts']:,} posts; celebrity threshold {data['celebrity_threshold']:,} "
               f"followers; push author has {data['lag_author_followers']:,} followers, "
               f"celebrity {data['celebrity_followers']:,}. Server: {results['server']}. "
               f"HTTP runs: {results['duration']:g} s each after {results['warmup']:g} s "
-              f"warm-up. Machine: {results['machine']}."]
+              f"warm-up. Backend: {results.get('backend', 'embedded')}. "
+              f"Machine: {results['machine']}"
+              + (f", {results['load_average_at_end']:.1f} at the end."
+                 if "load_average_at_end" in results else ".")]
     servers = results.get("servers")
     if servers:
         lines += ["", "| server (hybrid, GET home limit=20) | clients | reads/s | "
@@ -102,11 +114,60 @@ def _part(result: Results, kind: str) -> dict[str, float]:
     return http
 
 
-def update_readme(readme: Path, summary: str) -> None:
-    """Replace the benchmark's section of a README, or append one."""
+def _pair(part: dict[str, Any] | None) -> str:
+    return f"{part['p50_ms']:.1f} / {part['p99_ms']:.1f}" if part else "-"
+
+
+def compare(embedded: Results, scale_out: Results) -> str:
+    """Markdown: the same data set on both backends, each mode's two runs side by side."""
+    top = str(max(int(c) for c in embedded["clients"]))
+    probe_followers = scale_out["data"].get("probe_followers", 0)
+    head = ["mode", "backend", "server p50 / p99 ms", "p99 vs embedded",
+            "HTTP 1 client p50 / p99 ms", f"HTTP {top} clients p50 / p99 ms",
+            f"reads/s ({top} clients)", "CPU ms/read in-process / HTTP",
+            "fan-out lag p99 s (push author)",
+            f"fan-out p99 s to {probe_followers:,} followers", "feed store MB"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for mode in [m for m in embedded["modes"] if m in scale_out["modes"]]:
+        base = embedded["modes"][mode]["server"]["home"]["p99_ms"]
+        for name, results in (("embedded", embedded), ("scale-out", scale_out)):
+            result = results["modes"][mode]
+            http = result.get("http", {})
+            many, lag = http.get(top), result.get("lag", {})
+            cpu_http = f"{many['server_cpu_ms_per_read']:.1f}" if many else "-"
+            lines.append("| " + " | ".join([
+                mode, name, _pair(result["server"]["home"]),
+                f"{result['server']['home']['p99_ms'] / base:.1f}x",
+                _pair(http.get("1")), _pair(many), f"{many['rps']:.0f}" if many else "-",
+                f"{result['server']['cpu_ms_per_read']:.1f} / {cpu_http}",
+                f"{lag['p99_s']:.2f}" if lag else "-", _probe(result),
+                f"{result['feed_bytes'] / 1e6:,.0f}"]) + " |")
+    data = embedded["data"]
+    pulled = " (fanned out in push mode only: hybrid pulls authors at the threshold)" \
+        if probe_followers >= data["celebrity_threshold"] else ""
+    lines += ["", f"Data set: {data['users']:,} users, {data['follows']:,} follows, "
+              f"{data['posts']:,} posts, feeds capped at {embedded.get('cap', 800)}; celebrity "
+              f"threshold {data['celebrity_threshold']:,} followers; push author "
+              f"{data['lag_author_followers']:,} followers; probe author "
+              f"{probe_followers:,} followers{pulled}. {scale_out.get('backend', '')}. "
+              f"HTTP runs: {embedded['duration']:g} s each after {embedded['warmup']:g} s "
+              f"warm-up. Load average (start / end): embedded {_loads(embedded)}, "
+              f"scale-out {_loads(scale_out)}; {embedded['machine'].split(', load')[0]}."]
+    return "\n".join(lines) + "\n"
+
+
+def _loads(results: Results) -> str:
+    start = re.search(r"load average ([\d.]+)", results["machine"])
+    end = results.get("load_average_at_end")
+    return f"{start.group(1) if start else '?'} / {f'{end:.1f}' if end is not None else '?'}"
+
+
+def update_readme(readme: Path, summary: str, section: str = "feed-bench") -> None:
+    """Replace a section of a README between its markers, or append one."""
+    start, end = f"<!-- {section}:start -->", f"<!-- {section}:end -->"
     text = readme.read_text() if readme.exists() else "# Benchmarks\n"
-    block = f"{README_START}\n{summary.rstrip()}\n{README_END}"
-    pattern = re.compile(re.escape(README_START) + ".*?" + re.escape(README_END), re.S)
+    block = f"{start}\n{summary.rstrip()}\n{end}"
+    pattern = re.compile(re.escape(start) + ".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) \
         else text.rstrip() + "\n\n" + block + "\n"
     readme.write_text(text)
