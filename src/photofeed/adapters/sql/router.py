@@ -287,8 +287,14 @@ class ShardRouter:
                        ) -> AsyncIterator[AsyncConnection]:
         conn, replica = await self._connect_for_read(index, primary=primary)
         try:
-            async with conn.begin():
+            if conn.dialect.name == "postgresql":
+                # Each statement on its own, as SQLite's inline reads: no BEGIN and COMMIT
+                # round trips around a read, which took more time than the read itself.
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
                 yield conn
+            else:
+                async with conn.begin():
+                    yield conn
         except Exception as exc:
             if replica is not None and _lost_connection(exc):
                 self.replicas.mark_down(replica, exc)
