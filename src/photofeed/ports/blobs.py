@@ -27,6 +27,10 @@ class InvalidBlobKey(BlobError, ValueError):
     """The key is not a valid blob key."""
 
 
+class BlobStoreUnavailable(BlobError, ConnectionError):
+    """The store cannot be reached, or refuses these credentials."""
+
+
 class BlobIntegrityError(BlobError):
     """The bytes received do not match the digest the caller expected; nothing was stored."""
 
