@@ -18,6 +18,7 @@ from photofeed.adapters.blobs.s3 import S3BlobStore, open_bucket
 from photofeed.adapters.blobs.s3_public import S3PublicMedia
 from photofeed.config import Settings
 from photofeed.ports.blobs import BlobNotFound, BlobStoreUnavailable, key_for_bytes
+from tests import s3_server
 from tests.integration.blobs.contract import BlobStoreContract, read_all
 from tests.services import s3_bucket
 
@@ -134,3 +135,18 @@ async def test_wrong_credentials_are_refused_at_start_up(media: dict[str, str],
     wrong = media | {"s3_secret_key": "not-the-secret"}
     with pytest.raises(BlobStoreUnavailable, match="unreachable"):
         await bootstrap.build(Settings(data_dir=tmp_path, **wrong))  # type: ignore[arg-type]
+
+
+async def test_readiness_reports_a_bucket_that_went_away(media: dict[str, str],
+                                                        tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, **media)  # type: ignore[arg-type]
+    container = await bootstrap.build(settings)
+    try:
+        assert (await container.readiness())["media"] == "ok"
+        location = settings.media_location
+        assert location is not None
+        assert location.endpoint is not None
+        s3_server.delete_bucket(location.endpoint, location.bucket)
+        assert (await container.readiness())["media"] == "unavailable: BlobStoreUnavailable"
+    finally:
+        await container.close()
