@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Protocol
 
 from starlette.types import Scope, Send
@@ -66,3 +67,25 @@ class BlobBody:
             pass  # deleted since the headers went out; end the body short, as for a file
         if length > 0 or whole_length == 0:  # cut short, or nothing to send: end the body
             await send({"type": "http.response.body", "body": b""})
+
+
+class StreamBody:
+    """The whole of a blob already being fetched (BlobStore.open)."""
+
+    def __init__(self, chunks: AsyncIterator[bytes]) -> None:
+        self._chunks = chunks
+
+    async def send(self, scope: Scope, send: Send, start: int, length: int, *,
+                   whole: bool) -> None:
+        # Only plain GETs (no Range) get one, so this is always the whole blob.
+        try:
+            async for chunk in self._chunks:
+                await send({"type": "http.response.body", "body": chunk, "more_body": True})
+        except BlobError:
+            pass  # cut short; the client sees fewer bytes than Content-Length says
+        await send({"type": "http.response.body", "body": b""})
+
+    async def discard(self) -> None:
+        close = getattr(self._chunks, "aclose", None)
+        if close is not None:
+            await close()

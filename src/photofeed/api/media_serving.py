@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import time
@@ -20,13 +21,14 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from photofeed.api.http_ranges import Unsatisfiable, http_date, not_modified, wanted_range
-from photofeed.api.media_bodies import BlobBody, Body, FileBody
+from photofeed.api.media_bodies import BlobBody, Body, FileBody, StreamBody
 from photofeed.api.media_links import done_signing, use_signer
-from photofeed.ports.blobs import BlobNotFound
+from photofeed.ports.blobs import BlobInfo, BlobNotFound, BlobStore
 
 if TYPE_CHECKING:
     from photofeed.bootstrap import Container
 
+log = logging.getLogger(__name__)
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]{2,198}[a-z0-9]")
 _TYPES = {".jpg": b"image/jpeg", ".png": b"image/png", ".webp": b"image/webp",
           ".mp4": b"video/mp4", ".webm": b"video/webm"}
@@ -94,19 +96,40 @@ async def _serve(scope: Scope, send: Send, container: Container) -> None:
 
 async def _serve_remote(scope: Scope, send: Send, container: Container, key: str,
                         cache: bytes, query: dict[str, str]) -> None:
+    # Each request to S3 is a round trip: a plain GET (no Range, no validators) fetches the
+    # object at once, beside the public check; anything else asks for the facts first.
     public = "sig" not in query
+    plain = scope["method"] == "GET" and not any(
+        name in (b"range", b"if-none-match", b"if-modified-since") for name, _ in
+        scope["headers"])
     try:
-        # Both at once: on S3 each is a round trip.
-        shown, info = await asyncio.gather(
+        shown, (info, body) = await asyncio.gather(
             container.public_media.is_published(key) if public else _true(),
-            container.blobs.stat(key))
+            _open(container.blobs, key) if plain else _stat(container.blobs, key))
     except BlobNotFound:
-        shown = False
-    if not shown:
         await _error(send, 404, "Record not found")
         return
-    await _answer(scope, send, BlobBody(container.blobs, key), key, cache, info.size,
-                  info.mtime.timestamp(), download="download" in query)
+    except Exception:
+        log.warning("media store unavailable serving %s", key, exc_info=True)
+        await _error(send, 503, "Media storage is unavailable; try again shortly",
+                     [(b"retry-after", b"5")])
+        return
+    if not shown:
+        if isinstance(body, StreamBody):
+            await body.discard()
+        await _error(send, 404, "Record not found")
+        return
+    await _answer(scope, send, body, key, cache, info.size, info.mtime.timestamp(),
+                  download="download" in query)
+
+
+async def _open(blobs: BlobStore, key: str) -> tuple[BlobInfo, Body]:
+    info, chunks = await blobs.open(key)
+    return info, StreamBody(chunks)
+
+
+async def _stat(blobs: BlobStore, key: str) -> tuple[BlobInfo, Body]:
+    return await blobs.stat(key), BlobBody(blobs, key)
 
 
 async def _true() -> bool:

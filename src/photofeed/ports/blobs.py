@@ -80,6 +80,11 @@ class BlobStore(Protocol):
         """Return the chunks of bytes [start, start + length), or raise BlobNotFound now."""
         ...
 
+    async def open(self, key: str) -> tuple[BlobInfo, AsyncIterator[bytes]]:
+        """Return a blob's facts and its bytes in chunks, from one request where the store
+        can (a remote store's GET), or raise BlobNotFound now; the chunks must be read."""
+        ...
+
     def local_path(self, key: str) -> Path | None:
         """Return the local file holding the blob, for zero-copy serving; None if remote."""
         ...

@@ -100,11 +100,13 @@ class S3BlobStore:
         """Return the facts of a blob, or raise BlobNotFound."""
         validate_key(key)
         # A GET with "head" is a HEAD request that also reports the stored content type.
-        result = await self._get(key, {"head": True})
-        meta = result.meta
-        return BlobInfo(key=key, size=meta["size"], etag=(meta["e_tag"] or "").strip('"'),
-                        mtime=meta["last_modified"],
-                        content_type=str(result.attributes.get("Content-Type", _DEFAULT_TYPE)))
+        return _info(key, await self._get(key, {"head": True}))
+
+    async def open(self, key: str) -> tuple[BlobInfo, AsyncIterator[bytes]]:
+        """Return a blob's facts and its bytes in chunks, from one GET, or raise BlobNotFound."""
+        validate_key(key)
+        result = await self._get(key, {})
+        return _info(key, result), self._chunks(result)
 
     async def exists(self, key: str) -> bool:
         """Tell whether a blob is stored under key."""
@@ -168,6 +170,13 @@ class S3BlobStore:
     async def _chunks(self, result: GetResult) -> AsyncIterator[bytes]:
         async for chunk in result.stream(min_chunk_size=self._chunk_size):
             yield bytes(chunk)
+
+
+def _info(key: str, result: GetResult) -> BlobInfo:
+    meta = result.meta
+    return BlobInfo(key=key, size=meta["size"], etag=(meta["e_tag"] or "").strip('"'),
+                    mtime=meta["last_modified"],
+                    content_type=str(result.attributes.get("Content-Type", _DEFAULT_TYPE)))
 
 
 def object_name(key: str) -> str:
