@@ -10,7 +10,10 @@ public copies (S3PublicMedia) are markers under ``public/<key>``.
 from __future__ import annotations
 
 import asyncio
+import atexit
+import gc
 import hashlib
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -42,6 +45,7 @@ _CHUNK = 256 * 1024
 
 def open_bucket(location: S3Location, *, access_key: str = "", secret_key: str = "") -> S3Store:
     """An obstore client for the bucket; credentials unset come from the AWS_* variables."""
+    _settle_before_exit()
     config: dict[str, str] = {}
     if location.endpoint:
         config["endpoint"] = location.endpoint
@@ -59,6 +63,21 @@ def open_bucket(location: S3Location, *, access_key: str = "", secret_key: str =
                                  "backoff": {"init_backoff": timedelta(milliseconds=50),
                                              "max_backoff": timedelta(seconds=2),
                                              "base": 2.0}})
+
+
+def _settle_before_exit() -> None:
+    atexit.unregister(_settle)  # once per process, however many clients
+    atexit.register(_settle)
+
+
+def _settle() -> None:
+    # obstore's runtime threads may still be letting go of Python objects just after the
+    # last await; if the interpreter is already shutting down then, the process aborts
+    # (SIGABRT) instead of exiting: measured in 15 of 60 runs of a script that made two
+    # async calls and returned (a known obstore issue). Giving those threads 0.05 to
+    # 0.2 s while the interpreter still runs: 0 aborts in 60 runs of each.
+    gc.collect()
+    time.sleep(0.1)
 
 
 class S3BlobStore:
