@@ -9,6 +9,7 @@ the server. It starts in about a second.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import fcntl
 import json
 import os
@@ -25,6 +26,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import TypedDict
 
 import httpx
 import obstore
@@ -39,6 +41,14 @@ _SERVICES = ("master", "volume", "filer", "s3", "admin")
 _RUN = os.environ.get("PYTEST_XDIST_TESTRUNUID") or f"solo-{os.getpid()}"
 _HOME = Path(tempfile.gettempdir()) / f"photofeed-s3-{_RUN}"
 _joined = False
+
+
+class _State(TypedDict):
+    pid: int
+    endpoint: str
+    data: str
+    users: int  # test processes using it now
+    ports: list[int]
 
 
 class S3Unavailable(RuntimeError):
@@ -99,7 +109,7 @@ def _bucket_request(client: S3Store, method: str) -> None:
         raise S3Unavailable(f"{method} bucket: {answer.status_code} {answer.text[:200]}")
 
 
-def _start() -> dict[str, object]:
+def _start() -> _State:
     binary = weed_binary()
     last = ""
     for _ in range(3):  # a port taken between the check and the bind: try other ports
@@ -115,12 +125,16 @@ def _start() -> dict[str, object]:
                       *(f"-{name}.port={port}" for name, port in ports.items()),
                       f"-s3.config={config}", "-webdav=false", "-admin.ui=false",
                       "-s3.port.iceberg=0", "-s3.port.lance=0",
+                      f"-filer.localSocket={data / 'filer.sock'}",
+                      f"-s3.localSocket={data / 's3.sock'}",
                       # Small volumes, few of them: ~120 MB of memory, not ~700.
                       "-volume.max=8", "-master.volumeSizeLimitMB=64"])
         url = f"http://127.0.0.1:{ports['s3']}"
+        state = _State(pid=pid, endpoint=url, data=str(data), users=0,
+                       ports=list(ports.values()))
         if _wait_until_serving(url, pid):
-            return {"pid": pid, "endpoint": url, "data": str(data), "users": 0}
-        _stop(pid)
+            return state
+        _stop(state)
         last = (_HOME / "weed.log").read_text(errors="replace")[-600:]
     raise S3Unavailable(f"SeaweedFS did not start; its log ends with: {last}")
 
@@ -177,21 +191,26 @@ def _leave() -> None:
         if state["users"] > 0:
             (_HOME / "state.json").write_text(json.dumps(state))
             return
-        _stop(state["pid"])
+        _stop(state)
         # The lock goes too: a process waiting on it sees that and takes a new one.
         shutil.rmtree(_HOME)
 
 
-def _stop(pid: int) -> None:
-    # Its data is thrown away, so there is nothing to wait for: no graceful shutdown.
-    try:
+def _stop(state: _State) -> None:
+    # Its data is thrown away, so there is nothing to wait for: no graceful shutdown
+    # (which takes weed mini about ten seconds).
+    pid = state["pid"]
+    with contextlib.suppress(ProcessLookupError):
         os.kill(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        return
-    for _ in range(100):
-        if not _alive(pid):
-            return
-        time.sleep(0.05)
+        for _ in range(100):
+            if not _alive(pid):
+                break
+            time.sleep(0.05)
+    # A killed weed leaves its gRPC sockets in /tmp (a fixed place, whatever TMPDIR says).
+    weed_tmp = Path("/tmp")  # noqa: S108 - where weed puts them; only our own names go
+    for port in state["ports"]:
+        for socket_file in weed_tmp.glob(f"seaweedfs-*-grpc-{port + _GRPC_OFFSET}.sock"):
+            socket_file.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -202,11 +221,12 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def _read_state() -> dict[str, int | str] | None:
+def _read_state() -> _State | None:
     try:
-        return dict(json.loads((_HOME / "state.json").read_text()))
+        state: _State = json.loads((_HOME / "state.json").read_text())
     except FileNotFoundError:
         return None
+    return state
 
 
 @contextmanager
