@@ -20,14 +20,15 @@ from fastapi import FastAPI
 
 from photofeed.asgi import create_app
 from photofeed.config import Settings
-from tests.services import postgres_databases, redis_prefix
+from tests.services import postgres_databases, redis_prefix, s3_bucket
 
 # Cheap password hashing keeps hundreds of sign-ups in a test run fast; production keeps
 # the library's defaults.
 FAST_HASHING = {"password_time_cost": 1, "password_memory_kib": 64}
 # Every API test runs on the embedded configuration, on two SQLite shard files, and on the
 # scale-out configuration: two PostgreSQL shard databases with feeds, live events and rate
-# limits in Redis. "postgres" (one database, nothing in Redis) can be asked for by name.
+# limits in Redis, media in a bucket of a real S3 server (SeaweedFS). "postgres" (one
+# database, nothing in Redis) can be asked for by name.
 BACKENDS = ["sqlite", "sqlite-sharded", "scale-out"]
 
 
@@ -66,9 +67,20 @@ def redis_settings(backend: str) -> Iterator[dict[str, str]]:
 
 
 @pytest.fixture
-def settings(database_url: str, redis_settings: dict[str, str], tmp_path: Path) -> Settings:
+def media_settings(backend: str) -> Iterator[dict[str, str]]:
+    """Settings that keep media in a fresh S3 bucket, for the scale-out backend."""
+    if backend != "scale-out":
+        yield {}
+        return
+    with s3_bucket() as settings:
+        yield settings
+
+
+@pytest.fixture
+def settings(database_url: str, redis_settings: dict[str, str],
+             media_settings: dict[str, str], tmp_path: Path) -> Settings:
     return Settings(data_dir=tmp_path / "data", database_url=database_url, **FAST_HASHING,
-                    **redis_settings)
+                    **redis_settings, **media_settings)
 
 
 @pytest.fixture

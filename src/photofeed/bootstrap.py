@@ -16,6 +16,8 @@ from photofeed import ids
 from photofeed.adapters import secret_key
 from photofeed.adapters.blobs.local import LocalBlobStore
 from photofeed.adapters.blobs.public import LocalPublicMedia
+from photofeed.adapters.blobs.s3 import S3BlobStore, open_bucket
+from photofeed.adapters.blobs.s3_public import S3PublicMedia
 from photofeed.adapters.events import InProcessEventBus
 from photofeed.adapters.media_processing import PillowAvProcessor
 from photofeed.adapters.passwords import Argon2PasswordHasher
@@ -42,7 +44,8 @@ from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
 from photofeed.domain.media_links import LinkSigner
 from photofeed.media.limits import MediaLimits
-from photofeed.ports.blobs import BlobStore
+from photofeed.media_location import S3Location
+from photofeed.ports.blobs import BlobStore, BlobStoreUnavailable
 from photofeed.ports.events import EventBus
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.media import MediaStore
@@ -79,6 +82,8 @@ class MediaParts:
     blobs: BlobStore
     public: PublicMedia
     signer: LinkSigner
+    # Raises unless the store answers: for readiness and start-up.
+    check: Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -130,7 +135,7 @@ class Container:
         """Whether each backend answers: the databases, Redis, the media store."""
         checks = {"databases": self.router.check_reachable(seconds=2),
                   "redis": _ping_all(self.redis_clients),
-                  "media": self.media_parts.blobs.exists("0" * 64)}
+                  "media": self.media_parts.check()}
         report = {}
         for name, check in checks.items():
             try:
@@ -193,17 +198,19 @@ def _redis(url: str, clients: dict[str, Redis]) -> Redis:
     return clients[url]
 
 
+BlobStores = tuple[BlobStore, PublicMedia, Callable[[], Awaitable[None]]]
+
+
 def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
-                 posts: SqlPostStore, viewing: Viewing, id_source: ids.IdGenerator) -> MediaParts:
+                 posts: SqlPostStore, viewing: Viewing, id_source: ids.IdGenerator,
+                 stores: BlobStores) -> MediaParts:
     secret = settings.secret_key.encode() if settings.secret_key else \
         secret_key.load_or_create(settings.secret_key_file)
     signer = LinkSigner(secret, ttl_seconds=settings.media_url_ttl_seconds)
     limits = MediaLimits(max_photo_bytes=settings.max_photo_bytes,
                          max_video_bytes=settings.max_video_bytes, max_pixels=settings.max_pixels,
                          max_video_seconds=settings.max_video_seconds)
-    blobs = LocalBlobStore(settings.media_dir / "blobs")
-    # Beside the blobs, on the same file system: public copies are hard links to them.
-    public = LocalPublicMedia(blobs, settings.media_dir / "public")
+    blobs, public, check = stores
     store = SqlMediaStore(router, signal)
     lifecycle = MediaLifecycle(store=store, posts=posts, viewing=viewing, blobs=blobs,
                                public=public)
@@ -211,7 +218,34 @@ def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
                            processor=PillowAvProcessor(limits, settings.media_dir / "tmp"),
                            id_source=id_source)
     return MediaParts(service=service, store=store, lifecycle=lifecycle, blobs=blobs,
-                      public=public, signer=signer)
+                      public=public, signer=signer, check=check)
+
+
+def _blob_stores(settings: Settings) -> BlobStores:
+    """The blob store and public copies PHOTOFEED_MEDIA_URL names, and their health check."""
+    location = settings.media_location
+    if location is None:
+        local = LocalBlobStore(settings.media_dir / "blobs")
+        # Beside the blobs, on the same file system: public copies are hard links to them.
+        public = LocalPublicMedia(local, settings.media_dir / "public")
+        return local, public, lambda: _check_local(local)
+    s3 = S3BlobStore(open_bucket(location, access_key=settings.s3_access_key,
+                                 secret_key=settings.s3_secret_key))
+    return s3, S3PublicMedia(s3), lambda: _check_bucket(s3, location)
+
+
+async def _check_local(blobs: LocalBlobStore) -> None:
+    await blobs.exists("0" * 64)
+
+
+async def _check_bucket(blobs: S3BlobStore, location: S3Location) -> None:
+    try:
+        await asyncio.wait_for(blobs.check_bucket(), 10)
+    except Exception as exc:
+        # obstore's messages go on for lines of debug output; the first one says it.
+        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise BlobStoreUnavailable(f"media store {location.describe()} is unreachable: "
+                                   f"{reason}") from exc
 
 
 def make_router(settings: Settings) -> ShardRouter:
@@ -257,12 +291,14 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     except BaseException:
         await router.dispose()
         raise
-    if migrate:
-        await migrate_all(router)
+    stores = _blob_stores(settings)
     try:
+        if migrate:
+            await migrate_all(router)
         # Completed shard moves override the configured map (docs/architecture.md).
         if await router.refresh() and migrate:
             await migrate_all(router)
+        await stores[2]()  # an unreachable media store stops the start, naming it
     except BaseException:
         await router.dispose()
         raise
@@ -290,7 +326,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     post_store = SqlPostStore(router, signal)
     viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store)
     affinity = SqlAffinityStore(router)
-    media = _media_parts(settings, router, signal, post_store, viewing, id_source)
+    media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
     posts = PostService(store=post_store, media=media.store, accounts=account_store,
                         viewing=viewing, affinity=affinity, id_source=id_source,
                         media_lifecycle=media.lifecycle)

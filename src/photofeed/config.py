@@ -8,6 +8,8 @@ from typing import Literal
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from photofeed.media_location import S3Location, parse_media_url
+
 Role = Literal["read", "write", "all"]
 
 
@@ -82,6 +84,13 @@ class Settings(BaseSettings):
     # How long a signed media URL stays valid, at least; URLs are stable within this window
     # so browsers can cache them.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    # Where media files live: empty (or "file:") for data_dir/media, or an S3-compatible
+    # bucket, s3://BUCKET[/PREFIX]?endpoint=http://host:port&region=NAME (docs/media.md).
+    media_url: str = ""
+    # S3 credentials; unset, the standard AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY (and
+    # AWS_SESSION_TOKEN) variables are used.
+    s3_access_key: str = Field(default="", repr=False)
+    s3_secret_key: str = Field(default="", repr=False)
     # Unposted uploads are deleted after this long.
     unattached_media_hours: float = Field(default=24.0, gt=0)
 
@@ -89,6 +98,17 @@ class Settings(BaseSettings):
     @classmethod
     def _expand(cls, value: Path) -> Path:
         return value.expanduser()
+
+    @field_validator("media_url")
+    @classmethod
+    def _check_media_url(cls, value: str) -> str:
+        parse_media_url(value)  # a MediaUrlError (a ValueError) says what is wrong
+        return value
+
+    @property
+    def media_location(self) -> S3Location | None:
+        """The S3 bucket media is kept in, or None for the local data directory."""
+        return parse_media_url(self.media_url)
 
     @property
     def database_urls(self) -> list[str]:

@@ -14,6 +14,9 @@ import pytest
 
 # For behaviour that does not depend on the database: run it once, on one SQLite file.
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+# For behaviour that depends on where media is kept: local files (SQLite) and an S3 bucket
+# (the scale-out backend).
+local_and_s3 = pytest.mark.parametrize("backend", ["sqlite", "scale-out"], indirect=True)
 OOB = "urn:ietf:wg:oauth:2.0:oob"
 ALL_SCOPES = "read write follow push"
 PASSWORD = "a long enough password"

@@ -13,17 +13,17 @@ import pytest
 from PIL import Image
 
 from tests.api import media_files as files
-from tests.api.conftest import ClientFactory
-from tests.api.helpers import error_body, sqlite_only
+from tests.api.conftest import ClientFactory, StoredMedia
+from tests.api.helpers import error_body, local_and_s3
 from tests.api.support import register
 from tests.unit.media import samples
 
-pytestmark = sqlite_only
+pytestmark = local_and_s3
 MB = 1024 * 1024
 
 
-async def test_refused_uploads_leave_nothing_behind(client: httpx.AsyncClient,
-                                                    tmp_path: Path) -> None:
+async def test_refused_uploads_leave_nothing_behind(client: httpx.AsyncClient, tmp_path: Path,
+                                                    stored_media: StoredMedia) -> None:
     alice = await register(client, "alice")
     photo = files.photo(tmp_path, "jpeg").read_bytes()
     clip = files.video(tmp_path, "mp4").read_bytes()
@@ -39,13 +39,13 @@ async def test_refused_uploads_leave_nothing_behind(client: httpx.AsyncClient,
     for what, (content, status) in cases.items():
         answer = await files.upload(client, alice.headers, content, name="x.jpg", version="v1")
         assert error_body(answer, status)["error"], what
-        assert files.stored_files(tmp_path / "data") == [], what
+        assert stored_media() == [], what
     missing = await client.post("/api/v2/media", headers=alice.headers, data={"a": "b"})
     assert error_body(missing, 422)["details"]["file"][0]["error"] == "ERR_BLANK"
 
 
 async def test_a_video_that_cannot_be_processed_fails_and_leaves_no_file(
-        client_with: ClientFactory, tmp_path: Path) -> None:
+        client_with: ClientFactory, tmp_path: Path, stored_media: StoredMedia) -> None:
     clip = files.video(tmp_path, "mp4", frames=24).read_bytes()  # one second
     async with client_with(max_video_seconds=0.5) as client:
         alice = await register(client, "alice")
@@ -55,11 +55,11 @@ async def test_a_video_that_cannot_be_processed_fails_and_leaves_no_file(
         assert "longer" in error_body(failed, 422)["error"] or "limit" in failed.json()["error"]
         direct = await files.upload(client, alice.headers, clip, version="v1")
         error_body(direct, 422)
-        assert files.stored_files(tmp_path / "data") == []
+        assert stored_media() == []
 
 
-async def test_size_limits_are_the_configured_ones(client_with: ClientFactory,
-                                                   tmp_path: Path) -> None:
+async def test_size_limits_are_the_configured_ones(client_with: ClientFactory, tmp_path: Path,
+                                                   stored_media: StoredMedia) -> None:
     async with client_with(max_photo_bytes=64 * 1024, max_video_bytes=MB) as client:
         alice = await register(client, "alice")
         noise = io.BytesIO()
@@ -73,7 +73,7 @@ async def test_size_limits_are_the_configured_ones(client_with: ClientFactory,
         # Past video + photo limits and framing, the body itself is refused, unread.
         huge = await files.upload(client, alice.headers, bytes(17 * MB))
         assert "larger than" in error_body(huge, 413)["error"]
-        assert files.stored_files(tmp_path / "data") == []
+        assert stored_media() == []
 
 
 async def test_type_comes_from_the_content_never_the_name(client: httpx.AsyncClient,

@@ -1,6 +1,7 @@
 """Media privacy: a file is reachable exactly as long as its viewer may see its post.
 
-Runs on one database and on two: blob references are looked up across shard databases.
+Runs on one database and on two (blob references are looked up across shard databases),
+and on the scale-out backend, whose media is in an S3 bucket.
 """
 
 from __future__ import annotations
@@ -8,16 +9,17 @@ from __future__ import annotations
 import asyncio
 import time
 from datetime import timedelta
-from pathlib import Path
 
 import httpx
 import pytest
 from fastapi import FastAPI
 
 from tests.api import media_files as files
+from tests.api.conftest import StoredMedia
 from tests.api.support import Person, register
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"], indirect=True)
+pytestmark = pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded", "scale-out"],
+                                     indirect=True)
 
 
 async def _post(client: httpx.AsyncClient, author: Person, visibility: str) -> dict[str, str]:
@@ -60,7 +62,7 @@ async def test_private_media_reaches_followers_only(client: httpx.AsyncClient) -
 
 
 async def test_public_media_is_served_by_name_until_the_post_is_deleted(
-        client: httpx.AsyncClient, tmp_path: Path) -> None:
+        client: httpx.AsyncClient, stored_media: StoredMedia) -> None:
     alice = await register(client, "alice")
     post = await _post(client, alice, "public")
     media = post["media_attachments"][0]
@@ -74,10 +76,10 @@ async def test_public_media_is_served_by_name_until_the_post_is_deleted(
     assert (await client.get(f"/api/v1/media/{media['id']}",
                              headers=alice.headers)).status_code == 404
     for _ in range(200):  # the worker deletes the blobs right after the URLs stop working
-        if not files.stored_files(tmp_path / "data"):
+        if not stored_media():
             break
         await asyncio.sleep(0.05)
-    assert files.stored_files(tmp_path / "data") == []
+    assert stored_media() == []
 
 
 async def test_locking_the_account_withdraws_its_public_media(client: httpx.AsyncClient) -> None:
@@ -94,7 +96,7 @@ async def test_locking_the_account_withdraws_its_public_media(client: httpx.Asyn
 
 
 async def test_unposted_uploads_are_private_and_cleaned_up_after_a_day(
-        client: httpx.AsyncClient, app: FastAPI, tmp_path: Path) -> None:
+        client: httpx.AsyncClient, app: FastAPI, stored_media: StoredMedia) -> None:
     alice = await register(client, "alice")
     kept = await _post(client, alice, "public")
     upload = (await files.upload(client, alice.headers, files.jpeg_bytes((800, 600)))).json()
@@ -108,5 +110,10 @@ async def test_unposted_uploads_are_private_and_cleaned_up_after_a_day(
     assert (await client.get(upload["url"])).status_code == 404
     for url in files.served_urls(kept["media_attachments"][0]):
         assert (await client.get(url)).status_code == 200
-    # The posted photo's three files, each a blob (bytes and type) and a public link.
-    assert len(files.stored_files(tmp_path / "data")) == 3 * 3
+    # Only the posted photo's three files are left (each a blob, its type and a public link
+    # on disk; a blob and a public marker on S3).
+    kept_keys = {url.split("?")[0].rsplit("/", 1)[-1]
+                 for url in files.served_urls(kept["media_attachments"][0])}
+    left = stored_media()
+    assert {name.rsplit("/", 1)[-1] for name in left} == kept_keys
+    assert len(left) == 3 * (2 if any(name.startswith("blobs/") for name in left) else 3)

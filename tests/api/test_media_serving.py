@@ -8,10 +8,10 @@ import httpx
 from fastapi import FastAPI
 
 from tests.api import media_files as files
-from tests.api.helpers import error_body, sqlite_only
+from tests.api.helpers import error_body, local_and_s3
 from tests.api.support import Person, register
 
-pytestmark = sqlite_only
+pytestmark = local_and_s3
 
 
 async def _public_photo(client: httpx.AsyncClient, person: Person) -> dict[str, str]:

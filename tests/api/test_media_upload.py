@@ -12,10 +12,11 @@ import httpx
 import pytest
 
 from tests.api import media_files as files
-from tests.api.helpers import bearer, new_app, sqlite_only, user_token
+from tests.api.conftest import StoredMedia
+from tests.api.helpers import bearer, local_and_s3, new_app, user_token
 from tests.api.support import register
 
-pytestmark = sqlite_only
+pytestmark = local_and_s3
 
 
 @pytest.mark.parametrize("kind", files.PHOTO_TYPES)
@@ -119,14 +120,15 @@ async def test_others_media_is_not_found_and_the_scope_is_needed(
 
 
 async def test_identical_uploads_share_their_files(client: httpx.AsyncClient,
-                                                   tmp_path: Path) -> None:
+                                                   stored_media: StoredMedia) -> None:
     alice = await register(client, "alice")
     content = files.jpeg_bytes()
     first = (await files.upload(client, alice.headers, content)).json()
-    stored = files.stored_files(tmp_path / "data")
+    stored = stored_media()
+    assert stored
     second = (await files.upload(client, alice.headers, content)).json()
     assert first["id"] != second["id"]
-    assert files.stored_files(tmp_path / "data") == stored
+    assert stored_media() == stored
 
 
 async def test_avatar_and_header_are_cropped_clean_and_public(client: httpx.AsyncClient,

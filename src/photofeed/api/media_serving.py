@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
 import re
 import time
@@ -20,18 +21,20 @@ from starlette.applications import Starlette
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from photofeed.api.http_ranges import Unsatisfiable, http_date, not_modified, wanted_range
+from photofeed.api.media_bodies import BlobBody, Body, FileBody, StreamBody
 from photofeed.api.media_links import done_signing, use_signer
+from photofeed.ports.blobs import BlobInfo, BlobNotFound, BlobStore
 
 if TYPE_CHECKING:
     from photofeed.bootstrap import Container
 
+log = logging.getLogger(__name__)
 _KEY = re.compile(r"[a-z0-9][a-z0-9._-]{2,198}[a-z0-9]")
 _TYPES = {".jpg": b"image/jpeg", ".png": b"image/png", ".webp": b"image/webp",
           ".mp4": b"video/mp4", ".webm": b"video/webm"}
 # Public names are immutable; shared caches (a CDN) revalidate after 5 minutes, so a copy
 # withdrawn when its post turns private stops being served there too.
 PUBLIC_CACHE = b"public, max-age=31536000, s-maxage=300, immutable"
-_CHUNK = 256 * 1024
 _SAFETY = [(b"x-content-type-options", b"nosniff"), (b"accept-ranges", b"bytes"),
            (b"content-security-policy", b"default-src 'none'; sandbox")]
 
@@ -79,12 +82,58 @@ async def _serve(scope: Scope, send: Send, container: Container) -> None:
                      "Record not found")
         return
     path, cache = found
+    if path is None:  # a remote store: ask it, then stream
+        await _serve_remote(scope, send, container, key, cache, query)
+        return
     try:
         st = os.stat(path)  # a local stat costs microseconds; a thread would cost more
     except OSError:
         await _error(send, 404, "Record not found")
         return
-    await _answer(scope, send, path, st, key, cache, download="download" in query)
+    await _answer(scope, send, FileBody(path), key, cache, st.st_size, st.st_mtime,
+                  download="download" in query)
+
+
+async def _serve_remote(scope: Scope, send: Send, container: Container, key: str,
+                        cache: bytes, query: dict[str, str]) -> None:
+    # Each request to S3 is a round trip: a plain GET (no Range, no validators) fetches the
+    # object at once, beside the public check; anything else asks for the facts first.
+    public = "sig" not in query
+    plain = scope["method"] == "GET" and not any(
+        name in (b"range", b"if-none-match", b"if-modified-since") for name, _ in
+        scope["headers"])
+    try:
+        shown, (info, body) = await asyncio.gather(
+            container.public_media.is_published(key) if public else _true(),
+            _open(container.blobs, key) if plain else _stat(container.blobs, key))
+    except BlobNotFound:
+        await _error(send, 404, "Record not found")
+        return
+    except Exception:
+        log.warning("media store unavailable serving %s", key, exc_info=True)
+        await _error(send, 503, "Media storage is unavailable; try again shortly",
+                     [(b"retry-after", b"5")])
+        return
+    if not shown:
+        if isinstance(body, StreamBody):
+            await body.discard()
+        await _error(send, 404, "Record not found")
+        return
+    await _answer(scope, send, body, key, cache, info.size, info.mtime.timestamp(),
+                  download="download" in query)
+
+
+async def _open(blobs: BlobStore, key: str) -> tuple[BlobInfo, Body]:
+    info, chunks = await blobs.open(key)
+    return info, StreamBody(chunks)
+
+
+async def _stat(blobs: BlobStore, key: str) -> tuple[BlobInfo, Body]:
+    return await blobs.stat(key), BlobBody(blobs, key)
+
+
+async def _true() -> bool:
+    return True
 
 
 def _query(raw: bytes) -> dict[str, str]:
@@ -97,11 +146,11 @@ def _query(raw: bytes) -> dict[str, str]:
 
 
 def _locate(key: str, query: dict[str, str],
-            container: Container) -> tuple[str, bytes] | int:
-    """The file for this URL and its Cache-Control, or an error status."""
+            container: Container) -> tuple[str | None, bytes] | int:
+    """The local file for this URL (None: in a remote store) and its Cache-Control, or an
+    error status."""
     if "sig" not in query:
-        path = container.public_media.local_file(key)
-        return (path, PUBLIC_CACHE) if path is not None else 404
+        return container.public_media.local_file(key), PUBLIC_CACHE
     expires, signature = query.get("exp", ""), query["sig"]
     now = time.time()
     if not container.signer.verify(key, expires, signature, now=now):
@@ -109,18 +158,17 @@ def _locate(key: str, query: dict[str, str],
                                                                   now=0)
         return 403 if authentic else 404
     blob = container.blobs.local_path(key)
-    if blob is None:
-        return 404
-    return str(blob), f"private, max-age={max(0, int(expires) - int(now))}".encode()
+    cache = f"private, max-age={max(0, int(expires) - int(now))}".encode()
+    return (str(blob) if blob is not None else None), cache
 
 
-async def _answer(scope: Scope, send: Send, path: str, st: os.stat_result, key: str,
-                  cache: bytes, *, download: bool) -> None:
+async def _answer(scope: Scope, send: Send, body: Body, key: str, cache: bytes, size: int,
+                  mtime: float, *, download: bool) -> None:
     headers = dict(scope["headers"])
     suffix = key[key.rfind("."):]
-    common = [(b"etag", f'"{key}"'.encode()), (b"last-modified", http_date(st.st_mtime).encode()),
+    common = [(b"etag", f'"{key}"'.encode()), (b"last-modified", http_date(mtime).encode()),
               (b"cache-control", cache), *_SAFETY]
-    if not_modified(headers, key, st.st_mtime):
+    if not_modified(headers, key, mtime):
         await send({"type": "http.response.start", "status": 304, "headers": common})
         await send({"type": "http.response.body", "body": b""})
         return
@@ -129,38 +177,21 @@ async def _answer(scope: Scope, send: Send, path: str, st: os.stat_result, key: 
         name = f"photofeed-{key[:16]}{suffix}"
         common.append((b"content-disposition", f'attachment; filename="{name}"'.encode()))
     try:
-        wanted = wanted_range(headers, st.st_size, key, st.st_mtime)
+        wanted = wanted_range(headers, size, key, mtime)
     except Unsatisfiable:
         await _error(send, 416, "Requested range not satisfiable",
-                     [(b"content-range", f"bytes */{st.st_size}".encode())])
+                     [(b"content-range", f"bytes */{size}".encode())])
         return
-    start, end = wanted if wanted else (0, st.st_size - 1)
+    start, end = wanted if wanted else (0, size - 1)
     status = 206 if wanted else 200
     if wanted:
-        common.append((b"content-range", f"bytes {start}-{end}/{st.st_size}".encode()))
+        common.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
     common.append((b"content-length", str(end - start + 1).encode()))
     await send({"type": "http.response.start", "status": status, "headers": common})
     if scope["method"] == "HEAD":
         await send({"type": "http.response.body", "body": b""})
-    elif not wanted and "http.response.pathsend" in scope.get("extensions", {}):
-        await send({"type": "http.response.pathsend", "path": path})
     else:
-        await _send_bytes(send, path, start, end - start + 1)
-
-
-async def _send_bytes(send: Send, path: str, start: int, length: int) -> None:
-    with open(path, "rb") as fh:  # noqa: ASYNC230 - one small read, from the page cache
-        fh.seek(start)
-        while length > 0:
-            size = min(_CHUNK, length)
-            # Small reads come from the page cache at once; large ones must not stall the loop.
-            chunk = fh.read(size) if length <= _CHUNK else await asyncio.to_thread(fh.read, size)
-            if not chunk:
-                break
-            length -= len(chunk)
-            await send({"type": "http.response.body", "body": chunk, "more_body": length > 0})
-    if length > 0:  # the file shrank under us; end the body so the client does not hang
-        await send({"type": "http.response.body", "body": b""})
+        await body.send(scope, send, start, end - start + 1, whole=not wanted)
 
 
 async def _error(send: Send, status: int, message: str,

@@ -27,6 +27,10 @@ class InvalidBlobKey(BlobError, ValueError):
     """The key is not a valid blob key."""
 
 
+class BlobStoreUnavailable(BlobError, ConnectionError):
+    """The store cannot be reached, or refuses these credentials."""
+
+
 class BlobIntegrityError(BlobError):
     """The bytes received do not match the digest the caller expected; nothing was stored."""
 
@@ -74,6 +78,11 @@ class BlobStore(Protocol):
         self, key: str, start: int = 0, length: int | None = None
     ) -> AsyncIterator[bytes]:
         """Return the chunks of bytes [start, start + length), or raise BlobNotFound now."""
+        ...
+
+    async def open(self, key: str) -> tuple[BlobInfo, AsyncIterator[bytes]]:
+        """Return a blob's facts and its bytes in chunks, from one request where the store
+        can (a remote store's GET), or raise BlobNotFound now; the chunks must be read."""
         ...
 
     def local_path(self, key: str) -> Path | None:

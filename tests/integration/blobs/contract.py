@@ -55,6 +55,17 @@ class BlobStoreContract:
         assert await store.exists(key)
         assert await read_all(store, key) == data
 
+    async def test_open_gives_the_facts_and_every_byte(self, store: BlobStore,
+                                                       tmp_path: Path) -> None:
+        src = tmp_path / "clip.webm"
+        src.write_bytes(bytes(range(256)) * 4099)
+        stored = await store.put_file("clip-0002.webm", src, "video/webm")
+        info, chunks = await store.open("clip-0002.webm")
+        assert info == stored
+        assert b"".join([chunk async for chunk in chunks]) == src.read_bytes()
+        with pytest.raises(BlobNotFound):
+            await store.open(key_for_bytes(b"never stored"))
+
     async def test_put_file_streams_large_content(self, store: BlobStore, tmp_path: Path) -> None:
         src = tmp_path / "video.mp4"
         src.write_bytes(bytes(range(256)) * 12_289)  # ~3 MB: several chunks, an odd tail
@@ -148,6 +159,8 @@ class BlobStoreContract:
             await store.delete(key)
         with pytest.raises(InvalidBlobKey):
             await store.read_range(key)
+        with pytest.raises(InvalidBlobKey):
+            await store.open(key)
         with pytest.raises(InvalidBlobKey):
             store.local_path(key)
 

@@ -69,6 +69,17 @@ class LocalBlobStore:
         fh = await asyncio.to_thread(self._open, key)
         return self._chunks(fh, start, length)
 
+    async def open(self, key: str) -> tuple[BlobInfo, AsyncIterator[bytes]]:
+        """Return a blob's facts and its bytes in chunks, or raise BlobNotFound now."""
+        validate_key(key)
+        fh = await asyncio.to_thread(self._open, key)
+        try:
+            info = await asyncio.to_thread(self._stat, key)
+        except BaseException:
+            fh.close()
+            raise
+        return info, self._chunks(fh, 0, None)
+
     def local_path(self, key: str) -> Path:
         """Return the file that holds (or would hold) the blob, for zero-copy serving."""
         return self._path(validate_key(key), "data")
