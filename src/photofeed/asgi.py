@@ -32,6 +32,7 @@ from photofeed.api.routes import (
     streaming,
     timelines,
 )
+from photofeed.api.store_gauges import StoreGauges
 from photofeed.config import Settings
 from photofeed.web import auth, authorize, home, people, share, tools
 from photofeed.web.session import CookieBearer
@@ -48,6 +49,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
         app.state.container = container
+        app.state.store_gauges = StoreGauges(container,
+                                             interval=settings.metrics_sample_seconds)
         stop = asyncio.Event()
         workers = []
         if settings.inprocess_workers:

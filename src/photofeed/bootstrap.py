@@ -90,6 +90,7 @@ class Container:
     graph: GraphService
     posts: PostService
     fanout: FanOut
+    feeds: FeedStore
     timelines: Timelines
     events: EventBus
     outbox: Outbox
@@ -278,7 +279,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         (3600.0, lambda: media.lifecycle.cleanup(older_than=unposted))]
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
-                          posts=posts, fanout=fanout, timelines=timelines, events=events,
+                          posts=posts, fanout=fanout, feeds=feeds, timelines=timelines,
+                          events=events,
                           outbox=SqlOutbox(router, signal), handlers=handlers,
                           media_parts=media, search=search, periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))

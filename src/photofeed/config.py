@@ -73,6 +73,9 @@ class Settings(BaseSettings):
     # How long a signed media URL stays valid, at least; URLs are stable within this window
     # so browsers can cache them.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    # /metrics counts the outbox and the feed store at most this often (a query per
+    # database each); scrapes in between show the last count.
+    metrics_sample_seconds: float = Field(default=30.0, ge=0)
     # Unposted uploads are deleted after this long.
     unattached_media_hours: float = Field(default=24.0, gt=0)
 

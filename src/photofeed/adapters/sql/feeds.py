@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select, tuple_
+from sqlalchemy import delete, func, select, text, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +19,8 @@ from photofeed.domain.graph import Page
 # Trimming a feed after every push would double the cost of fan-out; trimming now and then
 # keeps each feed within a few dozen entries of the cap at a fraction of the cost.
 TRIM_ODDS = 1 / 16
+EXACT_COUNT_BELOW = 1_000_000
+_PG_ESTIMATE = text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'user_feed'::regclass")
 
 
 class SqlFeedStore:
@@ -91,6 +93,12 @@ class SqlFeedStore:
 
     async def size(self) -> int:
         async def count(conn: AsyncConnection, _index: int) -> int:
+            if conn.dialect.name == "postgresql":
+                # The planner's row estimate costs nothing; counting is exact only while
+                # the table is small enough for that to be cheap too.
+                estimate = (await conn.execute(_PG_ESTIMATE)).scalar_one_or_none()
+                if estimate is not None and estimate >= EXACT_COUNT_BELOW:
+                    return int(estimate)
             return int((await conn.execute(select(func.count()).select_from(user_feed))
                         ).scalar_one())
 
