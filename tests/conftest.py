@@ -100,9 +100,10 @@ def module_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 @contextmanager
-def serving(data_dir: Path) -> Iterator[str]:
+def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `photofeed serve` on data_dir until the block ends; yields its base URL."""
-    env = dict(os.environ, PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
+    env = dict(os.environ, PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64",
+               **(env or {}))
     command = [sys.executable, "-m", "photofeed.cli", "serve", "--port", "0",
                "--data-dir", str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

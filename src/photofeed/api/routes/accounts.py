@@ -9,6 +9,7 @@ from pydantic import Field
 
 from photofeed.api.deps import BaseUrl, Caller, Services, client_ip, optional, require
 from photofeed.api.entities import account_json, token_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.params import Params, parse, read_params, upload, validate
 from photofeed.api.routes.media import copy_upload
 from photofeed.bootstrap import Container
@@ -37,7 +38,7 @@ class ProfileParams(Params):
     discoverable: bool | None = None
 
 
-@router.post("/api/v1/accounts")
+@router.post("/api/v1/accounts", openapi_extra=body_of(RegisterParams, required=True))
 async def register(request: Request, services: Services,
                    caller: Annotated[Caller, Depends(require("write:accounts", user=False))],
                    ) -> dict[str, Any]:
@@ -60,7 +61,8 @@ async def verify_credentials(
     return account_json(caller.user, base_url, credentials=True)
 
 
-@router.patch("/api/v1/accounts/update_credentials")
+@router.patch("/api/v1/accounts/update_credentials",
+              openapi_extra=body_of(ProfileParams, files=("avatar", "header")))
 async def update_credentials(
     request: Request, services: Services, base_url: BaseUrl,
     caller: Annotated[Caller, Depends(require("write:accounts"))],

@@ -10,6 +10,7 @@ from pydantic import Field, field_validator
 
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
 from photofeed.api.entities import account_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, parse
 from photofeed.api.status_entities import status_json
@@ -73,7 +74,7 @@ class ProfileParams(Params):
     pinned: bool = False
 
 
-@router.post("/api/v1/statuses")
+@router.post("/api/v1/statuses", openapi_extra=body_of(StatusParams))
 async def create(request: Request, services: Services, base_url: BaseUrl,
                  caller: Writer) -> dict[str, Any]:
     params = await parse(request, StatusParams)

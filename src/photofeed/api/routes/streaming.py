@@ -20,19 +20,21 @@ router = APIRouter()
 HEARTBEAT_SECONDS = 15.0
 
 
-@router.get("/api/v1/streaming/health")
+@router.get("/api/v1/streaming/health", response_class=PlainTextResponse)
 async def health() -> PlainTextResponse:
     return PlainTextResponse("OK")
 
 
-@router.get("/api/v1/streaming/user")
+@router.get("/api/v1/streaming/user", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
 async def user_stream(services: Services, base_url: BaseUrl,
                       caller: Annotated[Caller, Depends(require("read:statuses"))],
                       ) -> StreamingResponse:
     return _sse(_user_events(services, caller.user, base_url))
 
 
-@router.get("/api/v1/streaming")
+@router.get("/api/v1/streaming", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
 async def stream(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller, Depends(require("read:statuses"))],
                  ) -> StreamingResponse:

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from pydantic import Field
 
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
+from photofeed.api.openapi_doc import query_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, validate
 from photofeed.api.status_entities import status_json
@@ -43,7 +44,7 @@ def _statuses(views: list[PostView], base_url: str,
     return FastJSONResponse([status_json(v, base_url) for v in views], headers=headers)
 
 
-@router.get("/api/v1/timelines/home")
+@router.get("/api/v1/timelines/home", openapi_extra=query_of(HomeParams))
 async def home(request: Request, services: Services, base_url: BaseUrl,
                caller: Annotated[Caller, Depends(require("read:statuses"))]) -> FastJSONResponse:
     params = validate(HomeParams, dict(request.query_params))
