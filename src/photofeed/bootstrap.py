@@ -56,6 +56,7 @@ from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
+from photofeed.services.upload_quota import QuotaLimits, UploadQuota
 from photofeed.services.viewing import Viewing
 
 log = logging.getLogger(__name__)
@@ -202,9 +203,11 @@ def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
     store = SqlMediaStore(router, signal)
     lifecycle = MediaLifecycle(store=store, posts=posts, viewing=viewing, blobs=blobs,
                                public=public)
+    quota = UploadQuota(store=store, limits=QuotaLimits(
+        stored_bytes=settings.storage_quota_bytes, daily_bytes=settings.daily_upload_quota_bytes))
     service = MediaService(store=store, blobs=blobs, lifecycle=lifecycle, names=signer,
                            processor=PillowAvProcessor(limits, settings.media_dir / "tmp"),
-                           id_source=id_source)
+                           id_source=id_source, quota=quota)
     return MediaParts(service=service, store=store, lifecycle=lifecycle, blobs=blobs,
                       public=public, signer=signer)
 

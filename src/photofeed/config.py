@@ -73,6 +73,11 @@ class Settings(BaseSettings):
     # How long a signed media URL stays valid, at least; URLs are stable within this window
     # so browsers can cache them.
     media_url_ttl_seconds: int = Field(default=3600, ge=60)
+    # Upload quotas per account, in bytes (0: none). Stored bytes are what the account's
+    # uploads take on disk, given back when they are deleted (413 past it); the daily
+    # quota counts bytes uploaded per UTC day, deleted or not (429 past it).
+    storage_quota_bytes: int = Field(default=10 * 1024**3, ge=0)
+    daily_upload_quota_bytes: int = Field(default=2 * 1024**3, ge=0)
     # /metrics counts the outbox and the feed store at most this often (a query per
     # database each); scrapes in between show the last count.
     metrics_sample_seconds: float = Field(default=30.0, ge=0)
