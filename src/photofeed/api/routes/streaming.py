@@ -17,7 +17,6 @@ from photofeed.domain.accounts import Account
 from photofeed.domain.errors import Unprocessable
 
 router = APIRouter()
-HEARTBEAT_SECONDS = 15.0
 
 
 @router.get("/api/v1/streaming/health", response_class=PlainTextResponse)
@@ -51,21 +50,32 @@ def _sse(events: AsyncIterator[str]) -> StreamingResponse:
 async def _user_events(services: Container, reader: Account,
                        base_url: str) -> AsyncIterator[str]:
     yield ":)\n\n"
+    heartbeat = services.settings.stream_heartbeat_seconds
     while True:
         channels = await services.timelines.live_channels(reader.id)
         async with services.events.subscribe(channels) as messages:
-            while True:
-                try:
-                    raw = await asyncio.wait_for(anext(messages), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ":thump\n\n"
-                    continue
-                message = json.loads(raw)
-                if message["event"] == "follows_changed":
-                    break  # the followees changed: subscribe again to the new set
-                frame = await _frame(services, reader, base_url, message)
-                if frame:
-                    yield frame
+            # One read stays pending across heartbeats: cancelling a read on a timeout
+            # would close the subscription's generator and end the stream.
+            pending = asyncio.ensure_future(anext(messages))
+            try:
+                while True:
+                    done, _ = await asyncio.wait({pending}, timeout=heartbeat)
+                    if not done:
+                        yield ":thump\n\n"
+                        continue
+                    try:
+                        raw = pending.result()
+                    except StopAsyncIteration:
+                        return  # the event bus closed: the server is shutting down
+                    pending = asyncio.ensure_future(anext(messages))
+                    message = json.loads(raw)
+                    if message["event"] == "follows_changed":
+                        break  # the followees changed: subscribe again to the new set
+                    frame = await _frame(services, reader, base_url, message)
+                    if frame:
+                        yield frame
+            finally:
+                pending.cancel()
 
 
 async def _frame(services: Container, reader: Account, base_url: str,

@@ -1,0 +1,123 @@
+"""SIGTERM to `photofeed serve` and `photofeed worker`: what is in flight is finished."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fault.cluster import Cluster
+from tests.unit.media import samples
+
+pytestmark = pytest.mark.timeout(180)
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    """Embedded SQLite shared by a server and a worker process (workers not in the server)."""
+    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"),
+               PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_INPROCESS_WORKERS="false",
+               PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
+    running = Cluster(env=env, workdir=tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+def _sign_up(http: httpx.Client) -> dict[str, str]:
+    scopes = "read write"
+    app = http.post("/api/v1/apps", data={"client_name": "t", "scopes": scopes,
+                                          "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}).json()
+    app_token = http.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "scope": scopes}).json()["access_token"]
+    made = http.post("/api/v1/accounts", headers={"Authorization": f"Bearer {app_token}"},
+                     data={"username": "ann", "email": "ann@example.com",
+                           "password": "a long enough password", "agreement": "true"})
+    assert made.status_code == 200, made.text
+    return {"Authorization": f"Bearer {made.json()['access_token']}"}
+
+
+def test_sigterm_lets_a_long_poll_answer_then_refuses_new_connections(
+        cluster: Cluster) -> None:
+    cluster.start_server("server", "all")
+    cluster.wait_ready("server")
+    url = f"http://127.0.0.1:{cluster.ports['server']}"
+    with httpx.Client(base_url=url, timeout=30) as http:
+        me = _sign_up(http)
+        newest = http.post("/api/v1/statuses", headers=me, data={"status": "hi"}).json()["id"]
+    answers: list[httpx.Response] = []
+
+    def long_poll() -> None:
+        answers.append(httpx.get(f"{url}/api/v1/timelines/home", headers=me, timeout=30,
+                                 params={"min_id": newest, "wait": "4"}))
+
+    poller = threading.Thread(target=long_poll)
+    poller.start()
+    time.sleep(1)  # the poll is in the server, waiting
+    server = cluster.processes["server"]
+    server.send_signal(signal.SIGTERM)
+    time.sleep(0.5)
+    assert server.poll() is None, "the server left with a request in flight"
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"{url}/health/live", timeout=2)
+    poller.join(timeout=30)
+    assert [a.status_code for a in answers] == [200]
+    assert answers[0].json() == []
+    assert server.wait(timeout=30) == 0
+
+
+def _media_row(database: Path, media_id: str) -> tuple[str, str | None]:
+    """(status, claimed_by of its media_uploaded event) straight from the database."""
+    with sqlite3.connect(database, timeout=10) as db:
+        status = db.execute("SELECT status FROM media WHERE id = ?", (int(media_id),)
+                            ).fetchone()[0]
+        claim = db.execute("SELECT claimed_by FROM outbox WHERE kind = 'media_uploaded'"
+                           ).fetchone()
+    return status, claim[0] if claim else None
+
+
+def test_sigterm_to_a_worker_mid_video_finishes_the_job_once(
+        cluster: Cluster, tmp_path: Path) -> None:
+    cluster.start_server("server", "all")
+    cluster.wait_ready("server")
+    url = f"http://127.0.0.1:{cluster.ports['server']}"
+    # Long enough (a second or so of decoding and re-encoding) to be caught in the middle.
+    clip = samples.write_video(tmp_path / "clip.webm", "webm", "libvpx", "libopus",
+                               size=(1280, 720), frames=240)
+    database = tmp_path / "data" / "photofeed.sqlite3"
+    with httpx.Client(base_url=url, timeout=60) as http:
+        me = _sign_up(http)
+        sent = http.post("/api/v2/media", headers=me,
+                         files={"file": ("clip.webm", clip.read_bytes(), "video/webm")})
+        assert sent.status_code == 202, sent.text
+        media_id = sent.json()["id"]
+
+        cluster.start_worker("worker")
+        deadline = time.monotonic() + 60
+        while (state := _media_row(database, media_id)) == ("processing", None):
+            assert time.monotonic() < deadline, "the worker never claimed the job"
+            time.sleep(0.01)
+        assert state[0] == "processing", "the job was done before it could be interrupted"
+        worker = cluster.processes["worker"]
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=60) == 0
+
+        assert _media_row(database, media_id) == ("ready", None)
+        done = http.get(f"/api/v1/media/{media_id}", headers=me)
+        assert done.status_code == 200
+        assert done.json()["type"] == "video"
+        # Nothing is left for a second worker: the job is not run again.
+        with sqlite3.connect(database) as db:
+            assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 0
+        served = http.get(done.json()["url"])
+        assert served.status_code == 200
+        assert served.headers["content-type"].startswith("video/")
