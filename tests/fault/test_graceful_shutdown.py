@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fault.cluster import Cluster
+from tests.fault.cluster import Cluster, sign_up
 from tests.unit.media import samples
 
 pytestmark = pytest.mark.timeout(180)
@@ -32,27 +32,13 @@ def cluster(tmp_path: Path) -> Iterator[Cluster]:
         running.stop_all()
 
 
-def _sign_up(http: httpx.Client) -> dict[str, str]:
-    scopes = "read write"
-    app = http.post("/api/v1/apps", data={"client_name": "t", "scopes": scopes,
-                                          "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}).json()
-    app_token = http.post("/oauth/token", data={
-        "grant_type": "client_credentials", "client_id": app["client_id"],
-        "client_secret": app["client_secret"], "scope": scopes}).json()["access_token"]
-    made = http.post("/api/v1/accounts", headers={"Authorization": f"Bearer {app_token}"},
-                     data={"username": "ann", "email": "ann@example.com",
-                           "password": "a long enough password", "agreement": "true"})
-    assert made.status_code == 200, made.text
-    return {"Authorization": f"Bearer {made.json()['access_token']}"}
-
-
 def test_sigterm_lets_a_long_poll_answer_then_refuses_new_connections(
         cluster: Cluster) -> None:
     cluster.start_server("server", "all")
     cluster.wait_ready("server")
     url = f"http://127.0.0.1:{cluster.ports['server']}"
     with httpx.Client(base_url=url, timeout=30) as http:
-        me = _sign_up(http)
+        me = sign_up(http)
         newest = http.post("/api/v1/statuses", headers=me, data={"status": "hi"}).json()["id"]
     answers: list[httpx.Response] = []
 
@@ -95,7 +81,7 @@ def test_sigterm_to_a_worker_mid_video_finishes_the_job_once(
                                size=(1280, 720), frames=240)
     database = tmp_path / "data" / "photofeed.sqlite3"
     with httpx.Client(base_url=url, timeout=60) as http:
-        me = _sign_up(http)
+        me = sign_up(http)
         sent = http.post("/api/v2/media", headers=me,
                          files={"file": ("clip.webm", clip.read_bytes(), "video/webm")})
         assert sent.status_code == 202, sent.text
