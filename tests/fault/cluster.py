@@ -38,8 +38,8 @@ class Cluster:
         self._spawn(name, ["serve", "--role", role, "--host", "127.0.0.1",
                            "--port", str(port)])
 
-    def start_worker(self, name: str) -> None:
-        self._spawn(name, ["worker"])
+    def start_worker(self, name: str, *options: str) -> None:
+        self._spawn(name, ["worker", *options])
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = (self.workdir / f"{name}.log").open("ab")

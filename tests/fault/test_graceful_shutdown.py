@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fault.cluster import Cluster, sign_up
+from tests.fault.cluster import Cluster, free_port, sign_up
 from tests.unit.media import samples
 
 pytestmark = pytest.mark.timeout(180)
@@ -87,7 +87,8 @@ def test_sigterm_to_a_worker_mid_video_finishes_the_job_once(
         assert sent.status_code == 202, sent.text
         media_id = sent.json()["id"]
 
-        cluster.start_worker("worker")
+        metrics_port = free_port()
+        cluster.start_worker("worker", "--metrics-port", str(metrics_port))
         deadline = time.monotonic() + 60
         while (state := _media_row(database, media_id)) == ("processing", None):
             assert time.monotonic() < deadline, "the worker never claimed the job"
@@ -95,6 +96,14 @@ def test_sigterm_to_a_worker_mid_video_finishes_the_job_once(
         assert state[0] == "processing", "the job was done before it could be interrupted"
         worker = cluster.processes["worker"]
         worker.send_signal(signal.SIGTERM)
+        # Still answering while it finishes: the video was processed exactly once.
+        processed = 'photofeed_media_processing_seconds_count{kind="video",outcome="done"}'
+        deadline = time.monotonic() + 60
+        while f"{processed} 1.0" not in (scraped := httpx.get(
+                f"http://127.0.0.1:{metrics_port}/metrics", timeout=5).text):
+            assert time.monotonic() < deadline, "the video was not processed"
+            assert f"{processed} 2.0" not in scraped
+            time.sleep(0.01)
         assert worker.wait(timeout=60) == 0
 
         assert _media_row(database, media_id) == ("ready", None)
