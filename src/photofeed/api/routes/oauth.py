@@ -10,6 +10,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import Services, client_ip
 from photofeed.api.entities import token_json
 from photofeed.api.openapi_doc import body_of
@@ -57,7 +58,8 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
-@router.post("/oauth/token", openapi_extra=body_of(TokenParams, required=True))
+@router.post("/oauth/token", **doc.answers(doc.Token),
+             openapi_extra=body_of(TokenParams, required=True))
 async def token(request: Request, services: Services) -> JSONResponse:
     params = await _oauth_params(request, TokenParams)
     client_id, secret = _basic_credentials(request) or (params.client_id, params.client_secret)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional
 from photofeed.api.entities import account_json
 from photofeed.api.openapi_doc import query_of
@@ -90,7 +91,8 @@ async def search(request: Request, services: Services, base_url: BaseUrl,
     return body
 
 
-@router.get("/api/v1/accounts/search", openapi_extra=query_of(SearchParams))
+@router.get("/api/v1/accounts/search", **doc.answers(list[doc.Account]),
+            openapi_extra=query_of(SearchParams))
 async def accounts(request: Request, services: Services, base_url: BaseUrl,
                    caller: Annotated[Caller | None, Depends(optional("read:accounts"))],
                    ) -> JSONResponse:

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
 from photofeed.api.entities import account_json
 from photofeed.api.openapi_doc import body_of
@@ -74,7 +75,7 @@ class ProfileParams(Params):
     pinned: bool = False
 
 
-@router.post("/api/v1/statuses", openapi_extra=body_of(StatusParams))
+@router.post("/api/v1/statuses", **doc.answers(doc.Status), openapi_extra=body_of(StatusParams))
 async def create(request: Request, services: Services, base_url: BaseUrl,
                  caller: Writer) -> dict[str, Any]:
     params = await parse(request, StatusParams)
@@ -90,21 +91,21 @@ async def create(request: Request, services: Services, base_url: BaseUrl,
     return status_json(view, base_url)
 
 
-@router.get("/api/v1/statuses/{status_id}")
+@router.get("/api/v1/statuses/{status_id}", **doc.answers(doc.Status))
 async def show(status_id: str, services: Services, base_url: BaseUrl,
                caller: Reader) -> dict[str, Any]:
     view = await services.posts.get(viewer=_viewer(caller), post_id=_id(status_id))
     return status_json(view, base_url)
 
 
-@router.delete("/api/v1/statuses/{status_id}")
+@router.delete("/api/v1/statuses/{status_id}", **doc.answers(doc.Status))
 async def delete(status_id: str, services: Services, base_url: BaseUrl,
                  caller: Writer) -> dict[str, Any]:
     view = await services.posts.delete(actor=caller.user, post_id=_id(status_id))
     return status_json(view, base_url, source=True)
 
 
-@router.get("/api/v1/statuses/{status_id}/context")
+@router.get("/api/v1/statuses/{status_id}/context", **doc.answers(doc.Context))
 async def context(status_id: str, services: Services, base_url: BaseUrl,
                   caller: Reader) -> dict[str, Any]:
     above, below = await services.posts.context(viewer=_viewer(caller), post_id=_id(status_id))
@@ -112,21 +113,21 @@ async def context(status_id: str, services: Services, base_url: BaseUrl,
             "descendants": [status_json(v, base_url) for v in below]}
 
 
-@router.post("/api/v1/statuses/{status_id}/favourite")
+@router.post("/api/v1/statuses/{status_id}/favourite", **doc.answers(doc.Status))
 async def favourite(status_id: str, services: Services, base_url: BaseUrl,
                     caller: Liker) -> dict[str, Any]:
     view = await services.posts.favourite(actor=caller.user, post_id=_id(status_id), on=True)
     return status_json(view, base_url)
 
 
-@router.post("/api/v1/statuses/{status_id}/unfavourite")
+@router.post("/api/v1/statuses/{status_id}/unfavourite", **doc.answers(doc.Status))
 async def unfavourite(status_id: str, services: Services, base_url: BaseUrl,
                       caller: Liker) -> dict[str, Any]:
     view = await services.posts.favourite(actor=caller.user, post_id=_id(status_id), on=False)
     return status_json(view, base_url)
 
 
-@router.get("/api/v1/statuses/{status_id}/favourited_by")
+@router.get("/api/v1/statuses/{status_id}/favourited_by", **doc.answers(list[doc.Account]))
 async def favourited_by(status_id: str, request: Request, services: Services,
                         base_url: BaseUrl, caller: Reader) -> JSONResponse:
     accounts, cursors = await services.posts.favourited_by(
@@ -135,7 +136,7 @@ async def favourited_by(status_id: str, request: Request, services: Services,
                         headers=link_header(request, cursors))
 
 
-@router.get("/api/v1/accounts/{account_id}/statuses")
+@router.get("/api/v1/accounts/{account_id}/statuses", **doc.answers(list[doc.Status]))
 async def account_statuses(account_id: str, request: Request, services: Services,
                            base_url: BaseUrl, caller: Reader) -> JSONResponse:
     params = await parse(request, ProfileParams)
