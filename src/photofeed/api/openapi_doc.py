@@ -57,11 +57,34 @@ def query_of(model: type[BaseModel]) -> dict[str, Any]:
          "schema": prop} for name, prop in schema.get("properties", {}).items()]}
 
 
+# Form fields are text, and Mastodon clients send booleans as 1/0/true/false in JSON too:
+# the parameter models accept these spellings (pydantic's lax mode), so the document says so.
+_BOOL_TEXT = {"type": "string", "pattern": "^([Tt][Rr][Uu][Ee]|[Ff][Aa][Ll][Ss][Ee]|[Yy]"
+                                           "([Ee][Ss])?|[Nn][Oo]?|[Oo]([Nn]|[Ff][Ff])|[TtFf01])$"}
+_INT_TEXT = {"type": "string", "pattern": "^ *[+-]?[0-9][0-9_]*(\\.0*)? *$"}
+_SPELLINGS = {"boolean": [_BOOL_TEXT, {"type": "integer", "enum": [0, 1]}],
+              "integer": [_INT_TEXT, {"type": "boolean"}, {"type": "number", "multipleOf": 1}]}
+
+
 def _inline(model: type[BaseModel]) -> dict[str, Any]:
     schema = model.model_json_schema()
     if "$defs" in schema:
         raise ValueError(f"{model.__name__} nests models; declare it by hand")
+    for name, prop in schema.get("properties", {}).items():
+        schema["properties"][name] = _as_sent(prop)
     return schema
+
+
+def _as_sent(prop: dict[str, Any]) -> dict[str, Any]:
+    """A property's schema widened to the text forms the models also accept."""
+    if "anyOf" in prop:
+        return {**prop, "anyOf": [_as_sent(option) for option in prop["anyOf"]]}
+    spelled = _SPELLINGS.get(prop.get("type", ""))
+    if spelled is None:
+        return prop
+    kept = {k: v for k, v in prop.items() if k in ("title", "default", "description")}
+    typed = {k: v for k, v in prop.items() if k not in kept}
+    return {**kept, "anyOf": [typed, *spelled]}
 
 
 def install(app: FastAPI) -> None:

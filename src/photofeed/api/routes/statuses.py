@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -15,8 +16,9 @@ from photofeed.api.openapi_doc import body_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, parse
 from photofeed.api.status_entities import status_json
+from photofeed.domain import text
 from photofeed.domain.errors import NotFound
-from photofeed.domain.posts import NewPost, ProfileFilter, Visibility
+from photofeed.domain.posts import MAX_MEDIA, NewPost, ProfileFilter, Visibility
 from photofeed.ids import parse_id
 
 router = APIRouter()
@@ -36,10 +38,25 @@ def _viewer(caller: Caller | None) -> Any:
     return caller.account if caller else None
 
 
+def _documented(**limits: int) -> Callable[[dict[str, Any]], None]:
+    """A field's schema as the document states it: the real limits, no empty default."""
+
+    def amend(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema.update(limits)
+
+    return amend
+
+
 class StatusParams(Params):
-    status: str = Field(default="", max_length=20_000)
-    title: str | None = Field(default=None, max_length=2_000)
-    media_ids: list[str] = Field(default_factory=list, max_length=100)
+    # The parse limits are loose so the service names the real ones in its error; the
+    # document states the real ones (a caption is needed unless media is attached).
+    status: str = Field(default="", max_length=20_000, json_schema_extra=_documented(
+        maxLength=text.CAPTION_MAX, minLength=1))
+    title: str | None = Field(default=None, max_length=2_000,
+                              json_schema_extra={"maxLength": text.TITLE_MAX})
+    media_ids: list[str] = Field(default_factory=list, max_length=100,
+                                 json_schema_extra={"maxItems": MAX_MEDIA})
     visibility: Visibility = "public"
     sensitive: bool = False
     spoiler_text: str = Field(default="", max_length=500)
