@@ -3,15 +3,32 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import httpx
 import pytest
 
 from tests.conftest import serving
 
-# What the run did, printed at the end of the session so it can be quoted.
-FIGURES: Counter[str] = Counter()
+FIGURES_PROPERTY = "schemathesis_figures"
+
+
+class Figures(Counter[str]):
+    """What one test sent and got back."""
+
+    def answered(self, status: int) -> None:
+        self["requests sent"] += 1
+        self[f"{status // 100}xx"] += 1
+
+
+@pytest.fixture
+def figures(record_property: Callable[[str, object], None]) -> Iterator[Figures]:
+    """Counts kept on the test's report, so they add up across xdist workers too."""
+    counted = Figures()
+    try:
+        yield counted
+    finally:
+        record_property(FIGURES_PROPERTY, dict(counted))
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +61,14 @@ def fuzz_token(fuzz_server: str) -> str:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    if FIGURES:
-        shown = {"5xx": 0, "failures": 0, **FIGURES}
+    """Print the whole run's figures, so they can be quoted."""
+    total: Counter[str] = Counter()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == FIGURES_PROPERTY and getattr(report, "when", "") == "teardown":
+                    total.update(value)
+    if total:
+        shown = {"5xx": 0, "failures": 0, **total}
         line = ", ".join(f"{name}: {count}" for name, count in sorted(shown.items()))
         terminalreporter.write_line(f"schemathesis figures: {line}")
