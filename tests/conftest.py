@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -142,3 +143,19 @@ def _drain(log: IO[str]) -> None:
     """Read the server's log until it exits, then close the pipe (unclosed, it warns)."""
     with log:
         log.read()
+
+
+# Here rather than in tests/fuzz/conftest.py: with xdist only this file's hooks run in the
+# process that prints the summary.
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the whole run's figures, so they can be quoted."""
+    total: Counter[str] = Counter()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "schemathesis_figures" and getattr(report, "when", "") == "teardown":
+                    total.update(value)
+    if total:
+        shown = {"5xx": 0, "failures": 0, **total}
+        line = ", ".join(f"{name}: {count}" for name, count in sorted(shown.items()))
+        terminalreporter.write_line(f"schemathesis figures: {line}")

@@ -10,6 +10,7 @@ import pytest
 
 from tests.conftest import serving
 
+# The name tests/conftest.py sums for the summary line.
 FIGURES_PROPERTY = "schemathesis_figures"
 
 
@@ -58,17 +59,3 @@ def fuzz_token(fuzz_server: str) -> str:
         http.post("/api/v1/statuses", headers={"Authorization": f"Bearer {token}"},
                   data={"status": "fuzz #seed"})
         return token
-
-
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the whole run's figures, so they can be quoted."""
-    total: Counter[str] = Counter()
-    for reports in terminalreporter.stats.values():
-        for report in reports:
-            for name, value in getattr(report, "user_properties", ()):
-                if name == FIGURES_PROPERTY and getattr(report, "when", "") == "teardown":
-                    total.update(value)
-    if total:
-        shown = {"5xx": 0, "failures": 0, **total}
-        line = ", ".join(f"{name}: {count}" for name, count in sorted(shown.items()))
-        terminalreporter.write_line(f"schemathesis figures: {line}")
