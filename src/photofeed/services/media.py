@@ -185,6 +185,7 @@ class MediaService:
             return
         await self._store.replace(done)
         await self._lifecycle.release(item.account_id, _dropped_keys(item, done))
+        log.info("video %s is %s", item.id, done.status)
 
     async def _finish_video(self, item: MediaAttachment, source: Path,
                             work: Path) -> MediaAttachment:
