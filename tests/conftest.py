@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -112,9 +113,10 @@ def module_live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
 
 
 @contextmanager
-def serving(data_dir: Path) -> Iterator[str]:
+def serving(data_dir: Path, env: dict[str, str] | None = None) -> Iterator[str]:
     """Run `photofeed serve` on data_dir until the block ends; yields its base URL."""
-    env = dict(os.environ, PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
+    env = dict(os.environ, PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64",
+               **(env or {}))
     command = [sys.executable, "-m", "photofeed.cli", "serve", "--port", "0",
                "--data-dir", str(data_dir)]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
@@ -153,3 +155,19 @@ def _drain(log: IO[str]) -> None:
     """Read the server's log until it exits, then close the pipe (unclosed, it warns)."""
     with log:
         log.read()
+
+
+# Here rather than in tests/fuzz/conftest.py: with xdist only this file's hooks run in the
+# process that prints the summary.
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the whole run's figures, so they can be quoted."""
+    total: Counter[str] = Counter()
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            for name, value in getattr(report, "user_properties", ()):
+                if name == "schemathesis_figures" and getattr(report, "when", "") == "teardown":
+                    total.update(value)
+    if total:
+        shown = {"5xx": 0, "failures": 0, **total}
+        line = ", ".join(f"{name}: {count}" for name, count in sorted(shown.items()))
+        terminalreporter.write_line(f"schemathesis figures: {line}")

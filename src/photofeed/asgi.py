@@ -13,7 +13,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.middleware.cors import CORSMiddleware
 
 from photofeed import __version__, bootstrap
-from photofeed.api import errors
+from photofeed.api import errors, openapi_doc
 from photofeed.api.concurrency import ConcurrencyLimit
 from photofeed.api.media_serving import MediaFront
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
@@ -33,6 +33,7 @@ from photofeed.api.routes import (
     streaming,
     timelines,
 )
+from photofeed.api.store_gauges import StoreGauges
 from photofeed.config import Settings
 from photofeed.web import auth, authorize, home, people, share, tools
 from photofeed.web.session import CookieBearer
@@ -49,6 +50,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
         app.state.container = container
+        app.state.store_gauges = StoreGauges(container,
+                                             interval=settings.metrics_sample_seconds)
         stop = asyncio.Event()
         workers = []
         if settings.inprocess_workers:
@@ -66,6 +69,7 @@ def create_app(settings: Settings) -> FastAPI:
     app = FastAPI(title="photofeed", version=__version__, lifespan=lifespan,
                   docs_url="/api/docs", redoc_url=None, openapi_url="/api/openapi.json")
     errors.install(app)
+    openapi_doc.install(app)
     # graph and search before accounts: /accounts/relationships and /accounts/search must
     # win over /accounts/{id}.
     for module in (instance, apps, oauth, graph, search, accounts, statuses, timelines, streaming,

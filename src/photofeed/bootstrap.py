@@ -64,6 +64,7 @@ from photofeed.services.posts import PostService
 from photofeed.services.read_your_writes import ReadYourWrites
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
+from photofeed.services.upload_quota import QuotaLimits, UploadQuota
 from photofeed.services.viewing import Viewing
 
 log = logging.getLogger(__name__)
@@ -100,6 +101,7 @@ class Container:
     graph: GraphService
     posts: PostService
     fanout: FanOut
+    feeds: FeedStore
     timelines: Timelines
     events: EventBus
     outbox: Outbox
@@ -214,9 +216,11 @@ def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
     store = SqlMediaStore(router, signal)
     lifecycle = MediaLifecycle(store=store, posts=posts, viewing=viewing, blobs=blobs,
                                public=public)
+    quota = UploadQuota(store=store, limits=QuotaLimits(
+        stored_bytes=settings.storage_quota_bytes, daily_bytes=settings.daily_upload_quota_bytes))
     service = MediaService(store=store, blobs=blobs, lifecycle=lifecycle, names=signer,
                            processor=PillowAvProcessor(limits, settings.media_dir / "tmp"),
-                           id_source=id_source)
+                           id_source=id_source, quota=quota)
     return MediaParts(service=service, store=store, lifecycle=lifecycle, blobs=blobs,
                       public=public, signer=signer, check=check)
 
@@ -356,7 +360,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         (3600.0, lambda: media.lifecycle.cleanup(older_than=unposted))]
     container = Container(settings=settings, router=router, lease=lease, id_source=id_source,
                           accounts=accounts, oauth=oauth, throttle=throttle, graph=graph,
-                          posts=posts, fanout=fanout, timelines=timelines, events=events,
+                          posts=posts, fanout=fanout, feeds=feeds, timelines=timelines,
+                          events=events,
                           outbox=SqlOutbox(router, signal), handlers=handlers,
                           media_parts=media, search=search, reads=reads,
                           periodic_jobs=periodic,

@@ -91,6 +91,19 @@ class Settings(BaseSettings):
     # AWS_SESSION_TOKEN) variables are used.
     s3_access_key: str = Field(default="", repr=False)
     s3_secret_key: str = Field(default="", repr=False)
+    # Upload quotas per account, in bytes (0: none). Stored bytes are what the account's
+    # uploads take on disk, given back when they are deleted (413 past it); the daily
+    # quota counts bytes uploaded per UTC day, deleted or not (429 past it).
+    storage_quota_bytes: int = Field(default=10 * 1024**3, ge=0)
+    daily_upload_quota_bytes: int = Field(default=2 * 1024**3, ge=0)
+    # On SIGTERM a server stops accepting and finishes the requests in flight; past this
+    # many seconds, what still runs (open event streams) is cut and clients reconnect.
+    shutdown_grace_seconds: int = Field(default=30, ge=1)
+    # A comment line on quiet event streams this often keeps proxies from closing them.
+    stream_heartbeat_seconds: float = Field(default=15.0, gt=0)
+    # /metrics counts the outbox and the feed store at most this often (a query per
+    # database each); scrapes in between show the last count.
+    metrics_sample_seconds: float = Field(default=30.0, ge=0)
     # Unposted uploads are deleted after this long.
     unattached_media_hours: float = Field(default=24.0, gt=0)
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from pathlib import Path
 
 import httpx
 
 from tests.api.support import register
+from tests.conftest import serving
 
 
 async def _next_event(lines: object, within: float = 10.0) -> tuple[str, str]:
@@ -79,3 +81,23 @@ async def test_long_poll_answers_when_a_post_arrives(live_server: str) -> None:
         answer = await asyncio.wait_for(poll, 10)
         assert time.monotonic() - started < 3
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
+
+
+async def test_a_quiet_stream_keeps_delivering_after_heartbeats(tmp_path: Path) -> None:
+    with serving(tmp_path / "live", env={"PHOTOFEED_STREAM_HEARTBEAT_SECONDS": "0.2"}) as url:
+        async with httpx.AsyncClient(base_url=url, timeout=30) as client:
+            ann, bob = await register(client, "ann"), await register(client, "bob")
+            await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
+            async with client.stream("GET", "/api/v1/streaming/user",
+                                     headers=ann.headers) as stream:
+                lines = stream.aiter_lines()
+                beats = 0
+                async for line in lines:
+                    beats += line == ":thump"
+                    if beats == 5:
+                        break
+                await client.post("/api/v1/statuses", headers=bob.headers,
+                                  data={"status": "after the quiet"})
+                event, data = await asyncio.wait_for(_next_event(lines), 10)
+                assert event == "update"
+                assert json.loads(data)["content"] == "<p>after the quiet</p>"

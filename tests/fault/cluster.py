@@ -38,8 +38,8 @@ class Cluster:
         self._spawn(name, ["serve", "--role", role, "--host", "127.0.0.1",
                            "--port", str(port)])
 
-    def start_worker(self, name: str) -> None:
-        self._spawn(name, ["worker"])
+    def start_worker(self, name: str, *options: str) -> None:
+        self._spawn(name, ["worker", *options])
 
     def _spawn(self, name: str, args: list[str]) -> None:
         log = (self.workdir / f"{name}.log").open("ab")
@@ -103,3 +103,18 @@ def cluster_env(database_url: str, redis_url: str, prefix: str, data_dir: Path) 
                 PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_INPROCESS_WORKERS="false",
                 PHOTOFEED_OUTBOX_LEASE_SECONDS="3", PHOTOFEED_PASSWORD_TIME_COST="1",
                 PHOTOFEED_PASSWORD_MEMORY_KIB="64")
+
+
+def sign_up(http: httpx.Client) -> dict[str, str]:
+    """Register `ann` through the API; her Authorization header."""
+    scopes = "read write"
+    app = http.post("/api/v1/apps", data={"client_name": "t", "scopes": scopes,
+                                          "redirect_uris": "urn:ietf:wg:oauth:2.0:oob"}).json()
+    app_token = http.post("/oauth/token", data={
+        "grant_type": "client_credentials", "client_id": app["client_id"],
+        "client_secret": app["client_secret"], "scope": scopes}).json()["access_token"]
+    made = http.post("/api/v1/accounts", headers={"Authorization": f"Bearer {app_token}"},
+                     data={"username": "ann", "email": "ann@example.com",
+                           "password": "a long enough password", "agreement": "true"})
+    assert made.status_code == 200, made.text
+    return {"Authorization": f"Bearer {made.json()['access_token']}"}

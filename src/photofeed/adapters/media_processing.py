@@ -5,10 +5,13 @@ from __future__ import annotations
 import asyncio
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TypeVar
+
+from prometheus_client import Histogram
 
 from photofeed.domain.errors import PayloadTooLarge, Unprocessable, UnsupportedMedia
 from photofeed.media import errors
@@ -21,6 +24,12 @@ from photofeed.media.video import process_video
 from photofeed.ports.media_processing import Rendered, Renditions, UploadKind
 
 T = TypeVar("T")
+# Wall time of the pixel work alone (decode, resize, encode; for video, probe and
+# re-wrap or transcode), by kind and whether it produced a result.
+PROCESSING_SECONDS = Histogram(
+    "photofeed_media_processing_seconds", "Time to process one uploaded photo or video.",
+    ["kind", "outcome"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900))
 _SUFFIX = {"image/jpeg": ".jpg", "image/png": ".png", "image/webp": ".webp",
            "video/mp4": ".mp4", "video/webm": ".webm"}
 
@@ -47,11 +56,11 @@ class PillowAvProcessor:
             await asyncio.to_thread(shutil.rmtree, work, ignore_errors=True)
 
     async def photo(self, src: Path, work: Path) -> Renditions:
-        done = await _in_thread(process_image, src, work, self._limits)
+        done = await _timed("photo", process_image, src, work, self._limits)
         return Renditions(kind="photo", files=_files(done), blurhash=done.blurhash)
 
     async def video(self, src: Path, work: Path) -> Renditions:
-        done = await _in_thread(process_video, src, work, self._limits)
+        done = await _timed("video", process_video, src, work, self._limits)
         clip = Rendered(done.path, done.width, done.height, done.mime, _SUFFIX[done.mime])
         poster = _files(done.poster)
         return Renditions(kind="video", files={"original": clip, "poster": poster["large"],
@@ -75,6 +84,17 @@ def _rendered(variant: ImageVariant) -> Rendered:
 
 async def _in_thread(job: Callable[..., T], *args: object) -> T:
     return await asyncio.to_thread(_translated, job, *args)
+
+
+async def _timed(kind: str, job: Callable[..., T], *args: object) -> T:
+    started = time.perf_counter()
+    outcome = "failed"
+    try:
+        done = await _in_thread(job, *args)
+        outcome = "done"
+        return done
+    finally:
+        PROCESSING_SECONDS.labels(kind, outcome).observe(time.perf_counter() - started)
 
 
 def _translated(job: Callable[..., T], *args: object) -> T:

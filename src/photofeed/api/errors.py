@@ -10,6 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match
 
 from photofeed.api.params import BadRequest
 from photofeed.domain.errors import (
@@ -67,6 +68,16 @@ def domain_error_response(exc: DomainError) -> JSONResponse:
     return error_response(status, exc.message, headers=headers, **extra)
 
 
+def _allowed(request: Request) -> list[str]:
+    """Every method some route of this path answers; Starlette names only the first route's."""
+    methods: set[str] = set()
+    for route in request.app.router.routes:
+        match, _ = route.matches(request.scope)
+        if match is not Match.NONE:
+            methods |= set(getattr(route, "methods", None) or ())
+    return sorted(methods)
+
+
 def install(app: FastAPI) -> None:
     """Register the handlers on an app."""
 
@@ -85,13 +96,15 @@ def install(app: FastAPI) -> None:
         return error_response(422, f"Validation failed: {fields}")
 
     @app.exception_handler(HTTPException)
-    async def _http(_: Request, exc: HTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: HTTPException) -> JSONResponse:
         message = exc.detail if isinstance(exc.detail, str) and exc.detail else \
             _HTTP_MESSAGES.get(exc.status_code, "Error")
         if exc.status_code == 404:
             message = _HTTP_MESSAGES[404]
-        return error_response(exc.status_code, message,
-                              headers=dict(exc.headers) if exc.headers else None)
+        headers = dict(exc.headers) if exc.headers else {}
+        if exc.status_code == 405:
+            headers["Allow"] = ", ".join(_allowed(request))
+        return error_response(exc.status_code, message, headers=headers or None)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

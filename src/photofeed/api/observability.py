@@ -12,6 +12,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from photofeed.api.store_gauges import StoreGauges
 from photofeed.logs import request_id
 
 log = logging.getLogger("photofeed.access")
@@ -63,7 +64,10 @@ class RequestObserver:
             request_id.reset(token)
 
 
-async def metrics(_: Request) -> Response:
+async def metrics(request: Request) -> Response:
     """Prometheus text exposition of this process's metrics."""
+    gauges: StoreGauges | None = getattr(request.app.state, "store_gauges", None)
+    if gauges is not None:
+        await gauges.refresh()
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 

@@ -51,6 +51,7 @@ def run(args: argparse.Namespace) -> int:
     server = Server(f"{__name__}:app_from_environment", factory=True,
                     address=settings.host, port=port, interface=Interfaces.ASGI,
                     workers=max(1, args.workers), loop=Loops.auto, log_access=False,
+                    workers_kill_timeout=settings.shutdown_grace_seconds,
                     # granian's own static route stays off: media goes through the app's
                     # front layer, which checks privacy and answers Range and 304.
                     static_path_mount=None)

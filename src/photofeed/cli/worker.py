@@ -8,6 +8,8 @@ import signal
 from datetime import timedelta
 from typing import Any
 
+import prometheus_client
+
 from photofeed import bootstrap, logs
 from photofeed.cli.common import settings_from
 from photofeed.workers.periodic import run_periodically
@@ -16,6 +18,9 @@ from photofeed.workers.runner import OutboxWorker
 
 def add_parser(commands: Any) -> argparse.ArgumentParser:
     worker = commands.add_parser("worker", help="run a feed worker (as many as you like)")
+    worker.add_argument("--metrics-port", dest="metrics_port", type=int,
+                        help="serve this worker's Prometheus metrics (event lag, media "
+                             "processing time) at http://HOST:PORT/metrics")
     worker.set_defaults(run=run)
     return worker  # type: ignore[no-any-return]
 
@@ -23,6 +28,9 @@ def add_parser(commands: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     logs.configure()
     settings = settings_from(args)
+    if args.metrics_port is not None:
+        # A daemon thread: it goes with the process, which leaves once its batch is done.
+        prometheus_client.start_http_server(args.metrics_port, addr=settings.host)
 
     async def main() -> None:
         container = await bootstrap.build(settings)

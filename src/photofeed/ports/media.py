@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Protocol
 
 from photofeed.domain.media import MediaAttachment
@@ -41,6 +41,15 @@ class MediaStore(Protocol):
 
     async def referencing(self, account_id: int, key: str) -> list[int]:
         """IDs of the owner's uploads that use a blob, one query per database."""
+
+    async def stored_bytes(self, account_id: int) -> int:
+        """What the owner's uploads take on disk, over every database."""
+
+    async def uploaded_on(self, account_id: int, day: date) -> int:
+        """Bytes the account uploaded on this UTC day (deleted uploads included)."""
+
+    async def count_upload(self, account_id: int, day: date, size: int) -> None:
+        """Add an accepted upload's bytes to the account's total for the day."""
 
     async def announce_audience_change(self, account_id: int) -> None:
         """Queue media_audience_changed: who may see the account's posts has changed."""

@@ -24,6 +24,7 @@ from photofeed.ports.media import MediaStore
 from photofeed.ports.media_processing import MediaProcessor, Rendered, UploadKind
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.media_lifecycle import MediaLifecycle
+from photofeed.services.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 SNIFF_BYTES = 4096
@@ -57,13 +58,14 @@ def parse_focus(text: str | None) -> tuple[float, float] | None:
 class MediaService:
     def __init__(self, *, store: MediaStore, blobs: BlobStore, processor: MediaProcessor,
                  lifecycle: MediaLifecycle, names: LinkSigner, id_source: ids.IdGenerator,
-                 clock: Clock = utc_now) -> None:
+                 quota: UploadQuota, clock: Clock = utc_now) -> None:
         self._store = store
         self._blobs = blobs
         self._processor = processor
         self._lifecycle = lifecycle
         self._names = names
         self._ids = id_source
+        self._quota = quota
         self._clock = clock
 
     def check_upload(self, head: bytes, size: int) -> UploadKind:
@@ -80,6 +82,7 @@ class MediaService:
         _check_description(details.description)
         head, size = await asyncio.to_thread(_head_and_size, src)
         kind = self.check_upload(head, size)
+        await self._quota.admit(account_id=actor.id, size=size)
         item = MediaAttachment(
             id=self._ids.new_id(), account_id=actor.id, type="image", status="ready",
             variants={}, blurhash=None, description=details.description or "",
@@ -182,6 +185,7 @@ class MediaService:
             return
         await self._store.replace(done)
         await self._lifecycle.release(item.account_id, _dropped_keys(item, done))
+        log.info("video %s is %s", item.id, done.status)
 
     async def _finish_video(self, item: MediaAttachment, source: Path,
                             work: Path) -> MediaAttachment:

@@ -125,7 +125,7 @@ async def sign_up(request: Request, who: Current) -> Response:
     return _signed_in(request, services, issued.access_token, "/")
 
 
-@router.post("/signout")
+@router.post("/signout", response_class=HTMLResponse)
 async def sign_out(request: Request) -> Response:
     services = container(request)
     token = session.session_of(request)

@@ -46,12 +46,15 @@ class OutboxWorker:
         self._poll = poll_seconds
         self.owner = f"{socket.gethostname()[:60]}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
-    async def run_once(self) -> int:
-        """Handle what is due now on every partition; the number of events handled."""
+    async def run_once(self, stop: asyncio.Event | None = None) -> int:
+        """Handle what is due now on every partition; the number of events handled.
+
+        Once `stop` is set no new batch is claimed; the batch in hand is finished.
+        """
         handled = 0
         for partition in range(self._outbox.partitions):
-            while events := await self._outbox.claim(partition, owner=self.owner,
-                                                     limit=self._batch, lease=self._lease):
+            while not (stop and stop.is_set()) and (events := await self._outbox.claim(
+                    partition, owner=self.owner, limit=self._batch, lease=self._lease)):
                 handled += await self._handle_batch(partition, events)
                 if len(events) < self._batch:
                     break
@@ -70,7 +73,7 @@ class OutboxWorker:
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
             try:
-                handled = await self.run_once()
+                handled = await self.run_once(stop)
             except Exception:
                 log.exception("outbox worker round failed; retrying")
                 handled = 0

@@ -97,6 +97,17 @@ class RedisFeedStore:
 
     async def size(self) -> int:
         total = 0
+        batch: list[bytes] = []
         async for key in self._redis.scan_iter(match=f"{self._prefix}:feed:*", count=1000):
-            total += await self._redis.zcard(key)
-        return total
+            batch.append(key)
+            if len(batch) >= 1000:
+                total += await self._count(batch)
+                batch = []
+        return total + await self._count(batch)
+
+    async def _count(self, keys: list[bytes]) -> int:
+        """Entries in these feeds, in one round trip."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.zcard(key)
+            return sum(await pipe.execute())

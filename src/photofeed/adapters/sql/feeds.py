@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from sqlalchemy import bindparam, delete, func, select
+from sqlalchemy import bindparam, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -27,6 +27,8 @@ _TRIM = delete(user_feed).where(user_feed.c.owner_id == bindparam("owner"),
                                 user_feed.c.post_id < _BOUNDARY)
 _FEED_PAGE = PagedQuery(select(user_feed.c.post_id, user_feed.c.author_id).where(
     user_feed.c.owner_id == bindparam("owner")), user_feed.c.post_id)
+EXACT_COUNT_BELOW = 1_000_000
+_PG_ESTIMATE = text("SELECT reltuples::bigint FROM pg_class WHERE oid = 'user_feed'::regclass")
 
 
 class SqlFeedStore:
@@ -94,6 +96,12 @@ class SqlFeedStore:
 
     async def size(self) -> int:
         async def count(conn: Reads, _index: int) -> int:
+            if conn.dialect.name == "postgresql":
+                # The planner's row estimate costs nothing; counting is exact only while
+                # the table is small enough for that to be cheap too.
+                estimate = (await conn.execute(_PG_ESTIMATE)).scalar_one_or_none()
+                if estimate is not None and estimate >= EXACT_COUNT_BELOW:
+                    return int(estimate)
             return int((await conn.execute(select(func.count()).select_from(user_feed))
                         ).scalar_one())
 

@@ -5,18 +5,23 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.router import Reads, ShardRouter
-from photofeed.adapters.sql.schema import media, media_blobs
+from photofeed.adapters.sql.schema import media, media_blobs, upload_days
 from photofeed.domain.events import payload
 from photofeed.domain.media import MediaAttachment
+
+
+def _stored_bytes(item: MediaAttachment) -> int:
+    return sum(variant.size for variant in item.variants.values())
 
 
 def _load(body_json: str, post_id: int | None) -> MediaAttachment:
@@ -46,7 +51,7 @@ class SqlMediaStore:
             await conn.execute(insert(media).values(
                 id=item.id, account_id=item.account_id, post_id=item.post_id,
                 status=item.status, body_json=json.dumps(codec.media_to_dict(item)),
-                created_at=item.created_at))
+                created_at=item.created_at, stored_bytes=_stored_bytes(item)))
             await _set_blobs(conn, item)
             if announce:
                 await add_event(conn, shard, payload("media_uploaded", media_id=item.id),
@@ -70,7 +75,7 @@ class SqlMediaStore:
         async with self._router.write(ids.shard_of(item.id)) as conn:
             await conn.execute(update(media).where(media.c.id == item.id).values(
                 status=item.status, post_id=item.post_id,
-                body_json=json.dumps(codec.media_to_dict(item))))
+                body_json=json.dumps(codec.media_to_dict(item)), stored_bytes=_stored_bytes(item)))
             await _set_blobs(conn, item)
 
     async def attach(self, media_ids: list[int], post_id: int) -> bool:
@@ -132,6 +137,29 @@ class SqlMediaStore:
 
         found = await self._router.gather_engines(range(len(self._router.engines)), fetch)
         return sorted({media_id for batch in found for media_id in batch})
+
+    async def stored_bytes(self, account_id: int) -> int:
+        async def total(conn: Reads, _index: int) -> int:
+            return int((await conn.execute(select(func.coalesce(func.sum(
+                media.c.stored_bytes), 0)).where(media.c.account_id == account_id))
+                        ).scalar_one())
+
+        return sum(await self._router.gather_engines(range(len(self._router.engines)), total))
+
+    async def uploaded_on(self, account_id: int, day: date) -> int:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            return int((await conn.execute(select(upload_days.c.bytes).where(
+                upload_days.c.account_id == account_id, upload_days.c.day == day))
+                        ).scalar_one_or_none() or 0)
+
+    async def count_upload(self, account_id: int, day: date, size: int) -> None:
+        async with self._router.write(ids.shard_of(account_id)) as conn:
+            dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+            statement = dialect.insert(upload_days).values(account_id=account_id, day=day,
+                                                           bytes=size)
+            await conn.execute(statement.on_conflict_do_update(
+                index_elements=["account_id", "day"],
+                set_={"bytes": upload_days.c.bytes + size}))
 
     async def announce_audience_change(self, account_id: int) -> None:
         shard = ids.shard_of(account_id)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Column,
+    Date,
     Index,
     Integer,
     MetaData,
@@ -247,8 +248,21 @@ media = Table(
     Column("status", String(12), nullable=False),
     Column("body_json", Text, nullable=False),
     Column("created_at", UtcDateTime, nullable=False),
+    # What this upload's files take on disk, summed per owner for the storage quota.
+    Column("stored_bytes", BigInteger, nullable=False, server_default="0"),
 )
 Index("ix_media_unattached", media.c.post_id, media.c.created_at)
+Index("ix_media_account", media.c.account_id)
+
+# Bytes each account uploaded per UTC day, for the daily quota, on the account's shard.
+# Kept when the uploads are deleted: deleting does not give back the day's allowance.
+upload_days = Table(
+    "upload_days",
+    metadata,
+    Column("account_id", BigInteger, primary_key=True, autoincrement=False),
+    Column("day", Date, primary_key=True),
+    Column("bytes", BigInteger, nullable=False),
+)
 
 # Which blobs each upload uses, beside its media row. Identical content from one owner has
 # one blob; it is deleted when the last row naming it goes (any shard may hold one).

@@ -7,8 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from pydantic import Field
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, client_ip, optional, require
 from photofeed.api.entities import account_json, token_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.params import Params, parse, read_params, upload, validate
 from photofeed.api.routes.media import copy_upload
 from photofeed.bootstrap import Container
@@ -37,7 +39,8 @@ class ProfileParams(Params):
     discoverable: bool | None = None
 
 
-@router.post("/api/v1/accounts")
+@router.post("/api/v1/accounts", **doc.answers(doc.Token),
+             openapi_extra=body_of(RegisterParams, required=True))
 async def register(request: Request, services: Services,
                    caller: Annotated[Caller, Depends(require("write:accounts", user=False))],
                    ) -> dict[str, Any]:
@@ -55,14 +58,15 @@ async def register(request: Request, services: Services,
     return token_json(issued)
 
 
-@router.get("/api/v1/accounts/verify_credentials")
+@router.get("/api/v1/accounts/verify_credentials", **doc.answers(doc.Account))
 async def verify_credentials(
     base_url: BaseUrl, caller: Annotated[Caller, Depends(require("profile"))],
 ) -> dict[str, Any]:
     return account_json(caller.user, base_url, credentials=True)
 
 
-@router.patch("/api/v1/accounts/update_credentials")
+@router.patch("/api/v1/accounts/update_credentials", **doc.answers(doc.Account),
+              openapi_extra=body_of(ProfileParams, files=("avatar", "header")))
 async def update_credentials(
     request: Request, services: Services, base_url: BaseUrl,
     caller: Annotated[Caller, Depends(require("write:accounts"))],
@@ -108,7 +112,7 @@ async def _forget_replaced(services: Container, before: Account, after: Account)
             await services.media.drop_portrait(actor=before, key=old)
 
 
-@router.get("/api/v1/accounts/lookup")
+@router.get("/api/v1/accounts/lookup", **doc.answers(doc.Account))
 async def lookup(services: Services, base_url: BaseUrl, _: MaybeCaller,
                  acct: str = "") -> dict[str, Any]:
     if len(acct) > 400:
@@ -117,7 +121,7 @@ async def lookup(services: Services, base_url: BaseUrl, _: MaybeCaller,
     return account_json(await services.accounts.lookup(acct, domain=domain), base_url)
 
 
-@router.get("/api/v1/accounts/{account_id}")
+@router.get("/api/v1/accounts/{account_id}", **doc.answers(doc.Account))
 async def get_account(account_id: str, services: Services, base_url: BaseUrl,
                       _: MaybeCaller) -> dict[str, Any]:
     parsed = parse_id(account_id)

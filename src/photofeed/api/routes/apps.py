@@ -7,8 +7,10 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import Field, field_validator
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import Services
 from photofeed.api.entities import application_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.params import Params, parse
 
 router = APIRouter()
@@ -26,7 +28,8 @@ class AppParams(Params):
         return value.split() if isinstance(value, str) else value
 
 
-@router.post("/api/v1/apps")
+@router.post("/api/v1/apps", **doc.answers(doc.Application),
+             openapi_extra=body_of(AppParams, required=True))
 async def create_app(request: Request, services: Services) -> dict[str, Any]:
     params = await parse(request, AppParams)
     app, secret = await services.oauth.register_app(

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
 from photofeed.api.entities import account_json, relationship_json
 from photofeed.api.paging import link_header, page_from
@@ -27,38 +28,38 @@ def _id(text: str) -> int:
     return parsed
 
 
-@router.post("/api/v1/accounts/{account_id}/follow")
+@router.post("/api/v1/accounts/{account_id}/follow", **doc.answers(doc.Relationship))
 async def follow(account_id: str, services: Services, caller: Follower) -> dict[str, Any]:
     return relationship_json(await services.graph.follow(actor=caller.user,
                                                          target_id=_id(account_id)))
 
 
-@router.post("/api/v1/accounts/{account_id}/unfollow")
+@router.post("/api/v1/accounts/{account_id}/unfollow", **doc.answers(doc.Relationship))
 async def unfollow(account_id: str, services: Services, caller: Follower) -> dict[str, Any]:
     return relationship_json(await services.graph.unfollow(actor=caller.user,
                                                            target_id=_id(account_id)))
 
 
-@router.post("/api/v1/accounts/{account_id}/remove_from_followers")
+@router.post("/api/v1/accounts/{account_id}/remove_from_followers", **doc.answers(doc.Relationship))
 async def remove_from_followers(account_id: str, services: Services,
                                 caller: Follower) -> dict[str, Any]:
     return relationship_json(await services.graph.remove_follower(
         actor=caller.user, follower_id=_id(account_id)))
 
 
-@router.post("/api/v1/accounts/{account_id}/block")
+@router.post("/api/v1/accounts/{account_id}/block", **doc.answers(doc.Relationship))
 async def block(account_id: str, services: Services, caller: Blocker) -> dict[str, Any]:
     return relationship_json(await services.graph.block(actor=caller.user,
                                                         target_id=_id(account_id)))
 
 
-@router.post("/api/v1/accounts/{account_id}/unblock")
+@router.post("/api/v1/accounts/{account_id}/unblock", **doc.answers(doc.Relationship))
 async def unblock(account_id: str, services: Services, caller: Blocker) -> dict[str, Any]:
     return relationship_json(await services.graph.unblock(actor=caller.user,
                                                           target_id=_id(account_id)))
 
 
-@router.get("/api/v1/accounts/relationships")
+@router.get("/api/v1/accounts/relationships", **doc.answers(list[doc.Relationship]))
 async def relationships(request: Request, services: Services,
                         caller: Annotated[Caller, Depends(require("read:follows"))],
                         ) -> list[dict[str, Any]]:
@@ -74,7 +75,7 @@ def _accounts_page(request: Request, base_url: str, accounts: list[Account],
                         headers=link_header(request, cursors))
 
 
-@router.get("/api/v1/accounts/{account_id}/followers")
+@router.get("/api/v1/accounts/{account_id}/followers", **doc.answers(list[doc.Account]))
 async def followers(account_id: str, request: Request, services: Services, base_url: BaseUrl,
                     caller: Reader) -> JSONResponse:
     viewer = caller.account.id if caller and caller.account else None
@@ -83,7 +84,7 @@ async def followers(account_id: str, request: Request, services: Services, base_
     return _accounts_page(request, base_url, accounts, cursors)
 
 
-@router.get("/api/v1/accounts/{account_id}/following")
+@router.get("/api/v1/accounts/{account_id}/following", **doc.answers(list[doc.Account]))
 async def following(account_id: str, request: Request, services: Services, base_url: BaseUrl,
                     caller: Reader) -> JSONResponse:
     viewer = caller.account.id if caller and caller.account else None
@@ -92,7 +93,7 @@ async def following(account_id: str, request: Request, services: Services, base_
     return _accounts_page(request, base_url, accounts, cursors)
 
 
-@router.get("/api/v1/follow_requests")
+@router.get("/api/v1/follow_requests", **doc.answers(list[doc.Account]))
 async def follow_requests(request: Request, services: Services, base_url: BaseUrl,
                           caller: Annotated[Caller, Depends(require("read:follows"))],
                           ) -> JSONResponse:
@@ -101,13 +102,13 @@ async def follow_requests(request: Request, services: Services, base_url: BaseUr
     return _accounts_page(request, base_url, accounts, cursors)
 
 
-@router.post("/api/v1/follow_requests/{account_id}/authorize")
+@router.post("/api/v1/follow_requests/{account_id}/authorize", **doc.answers(doc.Relationship))
 async def authorize(account_id: str, services: Services, caller: Follower) -> dict[str, Any]:
     return relationship_json(await services.graph.authorize(actor=caller.user,
                                                             requester_id=_id(account_id)))
 
 
-@router.post("/api/v1/follow_requests/{account_id}/reject")
+@router.post("/api/v1/follow_requests/{account_id}/reject", **doc.answers(doc.Relationship))
 async def reject(account_id: str, services: Services, caller: Follower) -> dict[str, Any]:
     return relationship_json(await services.graph.reject(actor=caller.user,
                                                          requester_id=_id(account_id)))

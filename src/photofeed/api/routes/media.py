@@ -22,7 +22,9 @@ from fastapi.responses import JSONResponse
 from pydantic import Field
 from starlette.datastructures import UploadFile
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, require
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.params import Params, read_params, upload, validate
 from photofeed.api.status_entities import media_json
 from photofeed.bootstrap import Container
@@ -43,6 +45,9 @@ _COPY_CHUNK = 1024 * 1024
 class MediaParams(Params):
     description: str | None = Field(default=None, max_length=10_000)
     focus: str | None = Field(default=None, max_length=100)
+
+
+UPLOAD_BODY = body_of(MediaParams, files=("file", "thumbnail"), required=True)
 
 
 @dataclass(frozen=True)
@@ -103,7 +108,7 @@ async def _upload(request: Request, services: Container, caller: Caller) -> Medi
                                            work=form.work, details=_details(form))
 
 
-@router.post("/api/v2/media")
+@router.post("/api/v2/media", **doc.answers(doc.MediaAttachment), openapi_extra=UPLOAD_BODY)
 async def upload_v2(request: Request, services: Services, base_url: BaseUrl,
                     caller: Uploader) -> JSONResponse:
     """Photos are ready in the answer (200); videos are processed after it (202)."""
@@ -111,7 +116,7 @@ async def upload_v2(request: Request, services: Services, base_url: BaseUrl,
     return JSONResponse(media_json(item, base_url), status_code=200 if item.ready else 202)
 
 
-@router.post("/api/v1/media")
+@router.post("/api/v1/media", **doc.answers(doc.MediaAttachment), openapi_extra=UPLOAD_BODY)
 async def upload_v1(request: Request, services: Services, base_url: BaseUrl,
                     caller: Uploader) -> dict[str, Any]:
     """The old, synchronous form: a video is processed before the answer too."""
@@ -123,7 +128,7 @@ async def upload_v1(request: Request, services: Services, base_url: BaseUrl,
     return _finished(item, base_url)
 
 
-@router.get("/api/v1/media/{media_id}")
+@router.get("/api/v1/media/{media_id}", **doc.answers(doc.MediaAttachment))
 async def get_media(media_id: str, services: Services, base_url: BaseUrl,
                     caller: Uploader) -> JSONResponse:
     """206 while processing, 200 once done, as Mastodon clients poll for."""
@@ -133,7 +138,8 @@ async def get_media(media_id: str, services: Services, base_url: BaseUrl,
     return JSONResponse(_finished(item, base_url))
 
 
-@router.put("/api/v1/media/{media_id}")
+@router.put("/api/v1/media/{media_id}", **doc.answers(doc.MediaAttachment),
+            openapi_extra=body_of(MediaParams, files=("thumbnail",)))
 async def update_media(media_id: str, request: Request, services: Services,
                        base_url: BaseUrl, caller: Uploader) -> dict[str, Any]:
     parsed = _id(media_id)

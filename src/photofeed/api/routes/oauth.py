@@ -10,8 +10,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import Services, client_ip
 from photofeed.api.entities import token_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.params import Params, parse
 from photofeed.domain.errors import OAuthError, ValidationFailed
 
@@ -56,7 +58,8 @@ def _basic_credentials(request: Request) -> tuple[str, str] | None:
     return client_id, secret
 
 
-@router.post("/oauth/token")
+@router.post("/oauth/token", **doc.answers(doc.Token),
+             openapi_extra=body_of(TokenParams, required=True))
 async def token(request: Request, services: Services) -> JSONResponse:
     params = await _oauth_params(request, TokenParams)
     client_id, secret = _basic_credentials(request) or (params.client_id, params.client_secret)
@@ -77,7 +80,7 @@ async def token(request: Request, services: Services) -> JSONResponse:
     return JSONResponse(token_json(issued), headers={"Cache-Control": "no-store"})
 
 
-@router.post("/oauth/revoke")
+@router.post("/oauth/revoke", openapi_extra=body_of(RevokeParams))
 async def revoke(request: Request, services: Services) -> dict[str, Any]:
     params = await _oauth_params(request, RevokeParams)
     client_id, secret = _basic_credentials(request) or (params.client_id, params.client_secret)

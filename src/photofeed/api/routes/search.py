@@ -8,8 +8,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional
 from photofeed.api.entities import account_json
+from photofeed.api.openapi_doc import query_of
 from photofeed.api.params import Params, validate
 from photofeed.api.status_entities import status_json
 from photofeed.domain.errors import FieldError, ValidationFailed
@@ -63,7 +65,7 @@ def tag_json(tag: TagStats, base_url: str) -> dict[str, Any]:
     }
 
 
-@router.get("/api/v2/search")
+@router.get("/api/v2/search", openapi_extra=query_of(SearchParams))
 async def search(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller | None, Depends(optional("read:search"))],
                  ) -> dict[str, Any]:
@@ -89,7 +91,8 @@ async def search(request: Request, services: Services, base_url: BaseUrl,
     return body
 
 
-@router.get("/api/v1/accounts/search")
+@router.get("/api/v1/accounts/search", **doc.answers(list[doc.Account]),
+            openapi_extra=query_of(SearchParams))
 async def accounts(request: Request, services: Services, base_url: BaseUrl,
                    caller: Annotated[Caller | None, Depends(optional("read:accounts"))],
                    ) -> JSONResponse:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import Field, field_validator
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
 from photofeed.api.entities import account_json
+from photofeed.api.openapi_doc import body_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, parse
 from photofeed.api.status_entities import status_json
+from photofeed.domain import text
 from photofeed.domain.errors import NotFound
-from photofeed.domain.posts import NewPost, ProfileFilter, Visibility
+from photofeed.domain.posts import MAX_MEDIA, NewPost, ProfileFilter, Visibility
 from photofeed.ids import parse_id
 
 router = APIRouter()
@@ -34,10 +38,25 @@ def _viewer(caller: Caller | None) -> Any:
     return caller.account if caller else None
 
 
+def _documented(**limits: int) -> Callable[[dict[str, Any]], None]:
+    """A field's schema as the document states it: the real limits, no empty default."""
+
+    def amend(schema: dict[str, Any]) -> None:
+        schema.pop("default", None)
+        schema.update(limits)
+
+    return amend
+
+
 class StatusParams(Params):
-    status: str = Field(default="", max_length=20_000)
-    title: str | None = Field(default=None, max_length=2_000)
-    media_ids: list[str] = Field(default_factory=list, max_length=100)
+    # The parse limits are loose so the service names the real ones in its error; the
+    # document states the real ones (a caption is needed unless media is attached).
+    status: str = Field(default="", max_length=20_000, json_schema_extra=_documented(
+        maxLength=text.CAPTION_MAX, minLength=1))
+    title: str | None = Field(default=None, max_length=2_000,
+                              json_schema_extra={"maxLength": text.TITLE_MAX})
+    media_ids: list[str] = Field(default_factory=list, max_length=100,
+                                 json_schema_extra={"maxItems": MAX_MEDIA})
     visibility: Visibility = "public"
     sensitive: bool = False
     spoiler_text: str = Field(default="", max_length=500)
@@ -73,7 +92,7 @@ class ProfileParams(Params):
     pinned: bool = False
 
 
-@router.post("/api/v1/statuses")
+@router.post("/api/v1/statuses", **doc.answers(doc.Status), openapi_extra=body_of(StatusParams))
 async def create(request: Request, services: Services, base_url: BaseUrl,
                  caller: Writer) -> dict[str, Any]:
     params = await parse(request, StatusParams)
@@ -89,21 +108,21 @@ async def create(request: Request, services: Services, base_url: BaseUrl,
     return status_json(view, base_url)
 
 
-@router.get("/api/v1/statuses/{status_id}")
+@router.get("/api/v1/statuses/{status_id}", **doc.answers(doc.Status))
 async def show(status_id: str, services: Services, base_url: BaseUrl,
                caller: Reader) -> dict[str, Any]:
     view = await services.posts.get(viewer=_viewer(caller), post_id=_id(status_id))
     return status_json(view, base_url)
 
 
-@router.delete("/api/v1/statuses/{status_id}")
+@router.delete("/api/v1/statuses/{status_id}", **doc.answers(doc.Status))
 async def delete(status_id: str, services: Services, base_url: BaseUrl,
                  caller: Writer) -> dict[str, Any]:
     view = await services.posts.delete(actor=caller.user, post_id=_id(status_id))
     return status_json(view, base_url, source=True)
 
 
-@router.get("/api/v1/statuses/{status_id}/context")
+@router.get("/api/v1/statuses/{status_id}/context", **doc.answers(doc.Context))
 async def context(status_id: str, services: Services, base_url: BaseUrl,
                   caller: Reader) -> dict[str, Any]:
     above, below = await services.posts.context(viewer=_viewer(caller), post_id=_id(status_id))
@@ -111,21 +130,21 @@ async def context(status_id: str, services: Services, base_url: BaseUrl,
             "descendants": [status_json(v, base_url) for v in below]}
 
 
-@router.post("/api/v1/statuses/{status_id}/favourite")
+@router.post("/api/v1/statuses/{status_id}/favourite", **doc.answers(doc.Status))
 async def favourite(status_id: str, services: Services, base_url: BaseUrl,
                     caller: Liker) -> dict[str, Any]:
     view = await services.posts.favourite(actor=caller.user, post_id=_id(status_id), on=True)
     return status_json(view, base_url)
 
 
-@router.post("/api/v1/statuses/{status_id}/unfavourite")
+@router.post("/api/v1/statuses/{status_id}/unfavourite", **doc.answers(doc.Status))
 async def unfavourite(status_id: str, services: Services, base_url: BaseUrl,
                       caller: Liker) -> dict[str, Any]:
     view = await services.posts.favourite(actor=caller.user, post_id=_id(status_id), on=False)
     return status_json(view, base_url)
 
 
-@router.get("/api/v1/statuses/{status_id}/favourited_by")
+@router.get("/api/v1/statuses/{status_id}/favourited_by", **doc.answers(list[doc.Account]))
 async def favourited_by(status_id: str, request: Request, services: Services,
                         base_url: BaseUrl, caller: Reader) -> JSONResponse:
     accounts, cursors = await services.posts.favourited_by(
@@ -134,7 +153,7 @@ async def favourited_by(status_id: str, request: Request, services: Services,
                         headers=link_header(request, cursors))
 
 
-@router.get("/api/v1/accounts/{account_id}/statuses")
+@router.get("/api/v1/accounts/{account_id}/statuses", **doc.answers(list[doc.Status]))
 async def account_statuses(account_id: str, request: Request, services: Services,
                            base_url: BaseUrl, caller: Reader) -> JSONResponse:
     params = await parse(request, ProfileParams)

@@ -17,22 +17,23 @@ from photofeed.domain.accounts import Account
 from photofeed.domain.errors import Unprocessable
 
 router = APIRouter()
-HEARTBEAT_SECONDS = 15.0
 
 
-@router.get("/api/v1/streaming/health")
+@router.get("/api/v1/streaming/health", response_class=PlainTextResponse)
 async def health() -> PlainTextResponse:
     return PlainTextResponse("OK")
 
 
-@router.get("/api/v1/streaming/user")
+@router.get("/api/v1/streaming/user", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
 async def user_stream(services: Services, base_url: BaseUrl,
                       caller: Annotated[Caller, Depends(require("read:statuses"))],
                       ) -> StreamingResponse:
     return _sse(_user_events(services, caller.user, base_url))
 
 
-@router.get("/api/v1/streaming")
+@router.get("/api/v1/streaming", response_class=StreamingResponse,
+            responses={200: {"content": {"text/event-stream": {}}}})
 async def stream(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller, Depends(require("read:statuses"))],
                  ) -> StreamingResponse:
@@ -51,21 +52,32 @@ async def _user_events(services: Container, reader: Account,
     # Events name posts and follows committed a moment ago; a replica may not have them yet.
     services.reads.read_primary()
     yield ":)\n\n"
+    heartbeat = services.settings.stream_heartbeat_seconds
     while True:
         channels = await services.timelines.live_channels(reader.id)
         async with services.events.subscribe(channels) as messages:
-            while True:
-                try:
-                    raw = await asyncio.wait_for(anext(messages), HEARTBEAT_SECONDS)
-                except TimeoutError:
-                    yield ":thump\n\n"
-                    continue
-                message = json.loads(raw)
-                if message["event"] == "follows_changed":
-                    break  # the followees changed: subscribe again to the new set
-                frame = await _frame(services, reader, base_url, message)
-                if frame:
-                    yield frame
+            # One read stays pending across heartbeats: cancelling a read on a timeout
+            # would close the subscription's generator and end the stream.
+            pending = asyncio.ensure_future(anext(messages))
+            try:
+                while True:
+                    done, _ = await asyncio.wait({pending}, timeout=heartbeat)
+                    if not done:
+                        yield ":thump\n\n"
+                        continue
+                    try:
+                        raw = pending.result()
+                    except StopAsyncIteration:
+                        return  # the event bus closed: the server is shutting down
+                    pending = asyncio.ensure_future(anext(messages))
+                    message = json.loads(raw)
+                    if message["event"] == "follows_changed":
+                        break  # the followees changed: subscribe again to the new set
+                    frame = await _frame(services, reader, base_url, message)
+                    if frame:
+                        yield frame
+            finally:
+                pending.cancel()
 
 
 async def _frame(services: Container, reader: Account, base_url: str,

@@ -11,7 +11,9 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import Field
 
+from photofeed.api import response_docs as doc
 from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
+from photofeed.api.openapi_doc import query_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, validate
 from photofeed.api.status_entities import status_json
@@ -43,7 +45,8 @@ def _statuses(views: list[PostView], base_url: str,
     return FastJSONResponse([status_json(v, base_url) for v in views], headers=headers)
 
 
-@router.get("/api/v1/timelines/home")
+@router.get("/api/v1/timelines/home", **doc.answers(list[doc.Status]),
+            openapi_extra=query_of(HomeParams))
 async def home(request: Request, services: Services, base_url: BaseUrl,
                caller: Annotated[Caller, Depends(require("read:statuses"))]) -> FastJSONResponse:
     params = validate(HomeParams, dict(request.query_params))
@@ -69,7 +72,7 @@ async def home(request: Request, services: Services, base_url: BaseUrl,
     return _statuses(views, base_url, link_header(request, cursors))
 
 
-@router.get("/api/v1/timelines/public")
+@router.get("/api/v1/timelines/public", **doc.answers(list[doc.Status]))
 async def public(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
                  ) -> FastJSONResponse:
@@ -79,7 +82,7 @@ async def public(request: Request, services: Services, base_url: BaseUrl,
     return _statuses(views, base_url, link_header(request, cursors))
 
 
-@router.get("/api/v1/timelines/tag/{hashtag}")
+@router.get("/api/v1/timelines/tag/{hashtag}", **doc.answers(list[doc.Status]))
 async def tag(hashtag: str, request: Request, services: Services, base_url: BaseUrl,
               caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
               ) -> FastJSONResponse:

@@ -1,0 +1,85 @@
+"""600 clients at once against a read server capped at 500: 500 served, 100 refused fast."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.fault.cluster import Cluster, sign_up
+
+pytestmark = pytest.mark.timeout(180)
+CAP = 500
+EXTRA = 100
+WAIT_SECONDS = 8
+
+
+@pytest.fixture
+def cluster(tmp_path: Path) -> Iterator[Cluster]:
+    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"),
+               PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_MAX_CONNECTIONS=str(CAP),
+               PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
+    running = Cluster(env=env, workdir=tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop_all()
+
+
+Answer = tuple[int, float, dict[str, str]]
+
+
+async def _get(port: int, path: str, token: str) -> Answer:
+    """One request on its own connection: (status, seconds to the answer, headers)."""
+    started = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+                     f"Authorization: Bearer {token}\r\n\r\n".encode())
+        status = int((await reader.readline()).split()[1])
+        headers = {}
+        while (line := await reader.readline()) not in (b"\r\n", b""):
+            name, _, value = line.decode().partition(":")
+            headers[name.strip().lower()] = value.strip()
+        await reader.read()
+        return status, time.monotonic() - started, headers
+    finally:
+        writer.close()
+
+
+async def _flood(port: int, path: str, token: str) -> tuple[list[Answer], list[Answer]]:
+    """CAP requests held open, then EXTRA more while they are."""
+    held = [asyncio.create_task(_get(port, path, token)) for _ in range(CAP)]
+    await asyncio.sleep(3)  # every one of them is in the server, waiting
+    assert not any(task.done() for task in held), "a held request was answered early"
+    extra = await asyncio.gather(*(_get(port, path, token) for _ in range(EXTRA)))
+    return list(await asyncio.gather(*held)), list(extra)
+
+
+def test_past_500_connections_clients_get_a_fast_503_while_500_are_served(
+        cluster: Cluster) -> None:
+    cluster.start_server("write", "write")
+    cluster.start_server("read", "read")
+    cluster.wait_ready("write")
+    cluster.wait_ready("read")
+    with httpx.Client(base_url=f"http://127.0.0.1:{cluster.ports['write']}", timeout=30) as http:
+        me = sign_up(http)
+        newest = http.post("/api/v1/statuses", headers=me, data={"status": "hi"}).json()["id"]
+    token = me["Authorization"].removeprefix("Bearer ")
+    # A long poll for posts newer than the newest: held in the server for WAIT_SECONDS.
+    path = f"/api/v1/timelines/home?min_id={newest}&wait={WAIT_SECONDS}"
+    held, extra = asyncio.run(_flood(cluster.ports["read"], path, token))
+
+    assert sorted({status for status, _, _ in held}) == [200]
+    assert all(took >= WAIT_SECONDS - 1 for _, took, _ in held)
+    assert [status for status, _, _ in extra] == [503] * EXTRA
+    slowest_refusal = max(took for _, took, _ in extra)
+    assert slowest_refusal < 1.0
+    assert {headers.get("retry-after") for _, _, headers in extra} == {"1"}
+    print(f"\n{CAP} held long polls: all 200; {EXTRA} more: all 503, slowest refusal "
+          f"{slowest_refusal * 1000:.0f} ms")
