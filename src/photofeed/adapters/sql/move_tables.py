@@ -22,7 +22,7 @@ BY_ID = {
     "blocked_by": "target_id", "blocks": "account_id", "favourites": "post_id",
     "followers": "target_id", "follows": "account_id", "idempotency_keys": "account_id",
     "media": "id", "media_blobs": "media_id", "post_search": "post_id", "post_tags": "post_id",
-    "posts": "id", "user_feed": "owner_id",
+    "posts": "id", "upload_days": "account_id", "user_feed": "owner_id",
 }
 BY_SHARD = {"outbox": "shard"}
 # The natural key hashed by ids.shard_for_key.
