@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -44,9 +46,11 @@ class Cluster:
     def _spawn(self, name: str, args: list[str]) -> None:
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs.append(log)
+        # A session of its own: a server is granian's main process and the worker processes
+        # it forks, and killing "the server" must take all of them, as a crash would.
         self.processes[name] = subprocess.Popen(
             [sys.executable, "-m", "photofeed.cli", *args], env=self.env, cwd=ROOT,
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_proxy(self) -> str:
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
@@ -59,7 +63,7 @@ class Cluster:
         self.logs.append(log)
         self.processes["proxy"] = subprocess.Popen(
             [haproxy, "-db", "-f", str(ROOT / "deploy" / "haproxy.cfg")], env=env,
-            stdout=log, stderr=subprocess.STDOUT)
+            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         return f"http://127.0.0.1:{port}"
 
     def wait_ready(self, name: str, seconds: float = 60) -> None:
@@ -77,21 +81,21 @@ class Cluster:
         raise RuntimeError(f"{name} did not become ready")
 
     def kill(self, name: str) -> None:
-        """kill -9: no chance to finish anything."""
+        """kill -9 of the whole process group: no chance to finish anything."""
         process = self.processes[name]
-        process.kill()
+        _signal_group(process, signal.SIGKILL)
         process.wait()
 
     def stop_all(self) -> None:
         for process in self.processes.values():
-            if process.poll() is None:
-                process.terminate()
+            _signal_group(process, signal.SIGTERM)
         for process in self.processes.values():
             try:
                 process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                process.kill()
+                _signal_group(process, signal.SIGKILL)
                 process.wait()
+            _signal_group(process, signal.SIGKILL)  # whatever the group left behind
         for log in self.logs:
             log.close()
 
@@ -118,3 +122,8 @@ def sign_up(http: httpx.Client) -> dict[str, str]:
                            "password": "a long enough password", "agreement": "true"})
     assert made.status_code == 200, made.text
     return {"Authorization": f"Bearer {made.json()['access_token']}"}
+
+
+def _signal_group(process: subprocess.Popen[bytes], signum: signal.Signals) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(process.pid, signum)

@@ -6,7 +6,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import BigInteger, Column, MetaData, Table, insert, select
+from sqlalchemy import BigInteger, Column, MetaData, Table, create_engine, insert, select
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from photofeed.adapters.sql.engines import make_engine
@@ -60,3 +60,17 @@ async def test_ids_arriving_as_text_are_refused_before_the_database(engine: Asyn
     async with engine.connect() as conn:
         with pytest.raises(Exception, match="invalid literal"):
             await conn.execute(OWNED, {"ids": ["1) OR (1=1"]})
+
+
+def test_sqlite_finds_the_rows_through_the_index(tmp_path: Path) -> None:
+    # `IN (...) = 1`, what SQLAlchemy writes for a boolean it does not know to be a
+    # comparison, scans the whole table: a million posts per feed read.
+    engine = create_engine(f"sqlite:///{tmp_path / 'plan.sqlite3'}")
+    metadata.create_all(engine)
+    with engine.connect() as conn:
+        compiled = OWNED.compile(dialect=conn.dialect)
+        plan = [row[3] for row in conn.exec_driver_sql(
+            f"EXPLAIN QUERY PLAN {compiled}", (7, "[1]"))]
+    engine.dispose()
+    assert any(step.startswith("SEARCH numbers") for step in plan), plan
+    assert not any(step.startswith("SCAN numbers") for step in plan), plan

@@ -45,6 +45,9 @@ class InIds(ColumnElement[bool]):
 
     inherit_cache = True
     type = Boolean()
+    # A comparison already: without this, SQLite (no native booleans) would get
+    # `... IN (...) = 1`, which no index serves.
+    _is_implicitly_boolean = True
     # What SQLAlchemy's statement cache key is made of (SQLAlchemy's own convention).
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),  # noqa: RUF012
                            ("ids", InternalTraversal.dp_clauseelement)]
