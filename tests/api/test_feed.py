@@ -8,14 +8,13 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from photofeed.asgi import create_app
 from photofeed.config import Settings
 from photofeed.workers.runner import OutboxWorker
 from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
+from tests.running_app import started
 
 MODES = ["push", "pull", "hybrid"]
 
@@ -40,8 +39,7 @@ def settings(database_url: str, tmp_path: Path, mode: str) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application):
+    async with started(settings) as application:
         yield application
 
 

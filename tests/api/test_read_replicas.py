@@ -17,13 +17,11 @@ from typing import Any
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from photofeed.adapters.sql.replicas import ReplicaPolicy, ReplicaSet
 from photofeed.adapters.sql.router import ShardRouter
-from photofeed.asgi import create_app
 from photofeed.config import Settings
 from photofeed.ports import reads
 from photofeed.ports.reads import ReadSession, ReplicaLost
@@ -31,6 +29,7 @@ from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
 from tests.conftest import serving as serving_process
 from tests.replication import StreamingPair, streaming_pair
+from tests.running_app import serving
 from tests.services import redis_prefix
 
 pytestmark = pytest.mark.postgres
@@ -45,15 +44,6 @@ def pair() -> Iterator[StreamingPair]:
 def replica_settings(pair: StreamingPair, data_dir: Path, **overrides: Any) -> Settings:
     return Settings(data_dir=data_dir, database_url=f"{pair.primary_url}|{pair.replica_url}",
                     replica_check_seconds=0.1, **(FAST_HASHING | overrides))
-
-
-@asynccontextmanager
-async def serving(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield application, http
 
 
 def replicas_of(app: FastAPI) -> ReplicaSet:

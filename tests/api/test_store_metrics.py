@@ -8,15 +8,14 @@ from pathlib import Path
 
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from photofeed.asgi import create_app
 from photofeed.config import Settings
 from photofeed.workers.runner import OutboxWorker
 from tests.api import media_files as files
 from tests.api.support import register
 from tests.conftest import FAST_HASHING
+from tests.running_app import started
 
 
 @pytest.fixture
@@ -26,8 +25,7 @@ async def app(database_url: str, redis_settings: dict[str, str],
     settings = Settings(data_dir=tmp_path / "data", database_url=database_url,
                         inprocess_workers=False, metrics_sample_seconds=0,
                         **FAST_HASHING, **redis_settings)
-    application = create_app(settings)
-    async with LifespanManager(application):
+    async with started(settings) as application:
         yield application
 
 

@@ -10,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -98,6 +99,23 @@ class Cluster:
             _signal_group(process, signal.SIGKILL)  # whatever the group left behind
         for log in self.logs:
             log.close()
+
+
+@contextlib.contextmanager
+def on_loopback(tmp_path: Path, **settings: str) -> Iterator[Cluster]:
+    """A cluster whose processes share embedded SQLite in tmp_path, stopped afterwards.
+
+    `settings` are PHOTOFEED_* variables (without the prefix) on top of fast test defaults.
+    """
+    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"),
+               PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_PASSWORD_TIME_COST="1",
+               PHOTOFEED_PASSWORD_MEMORY_KIB="64",
+               **{f"PHOTOFEED_{name.upper()}": value for name, value in settings.items()})
+    running = Cluster(env=env, workdir=tmp_path)
+    try:
+        yield running
+    finally:
+        running.stop_all()
 
 
 def cluster_env(database_url: str, redis_url: str, prefix: str, data_dir: Path) -> dict[str, str]:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fault.cluster import Cluster, sign_up
+from tests.fault.cluster import Cluster, on_loopback, sign_up
 
 pytestmark = pytest.mark.timeout(180)
 CAP = 500
@@ -21,14 +20,8 @@ WAIT_SECONDS = 8
 
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
-    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"),
-               PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_MAX_CONNECTIONS=str(CAP),
-               PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
-    running = Cluster(env=env, workdir=tmp_path)
-    try:
+    with on_loopback(tmp_path, max_connections=str(CAP)) as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 Answer = tuple[int, float, dict[str, str]]

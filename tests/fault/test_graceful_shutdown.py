@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import threading
@@ -13,7 +12,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fault.cluster import Cluster, free_port, sign_up
+from tests.fault.cluster import Cluster, free_port, on_loopback, sign_up
 from tests.unit.media import samples
 
 pytestmark = pytest.mark.timeout(180)
@@ -22,14 +21,8 @@ pytestmark = pytest.mark.timeout(180)
 @pytest.fixture
 def cluster(tmp_path: Path) -> Iterator[Cluster]:
     """Embedded SQLite shared by a server and a worker process (workers not in the server)."""
-    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"),
-               PHOTOFEED_RATE_LIMITS="off", PHOTOFEED_INPROCESS_WORKERS="false",
-               PHOTOFEED_PASSWORD_TIME_COST="1", PHOTOFEED_PASSWORD_MEMORY_KIB="64")
-    running = Cluster(env=env, workdir=tmp_path)
-    try:
+    with on_loopback(tmp_path, inprocess_workers="false") as running:
         yield running
-    finally:
-        running.stop_all()
 
 
 def test_sigterm_lets_a_long_poll_answer_then_refuses_new_connections(

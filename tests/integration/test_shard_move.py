@@ -10,26 +10,24 @@ import asyncio
 import os
 import random
 import sys
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 from sqlalchemy import insert
 
 from photofeed import ids
 from photofeed.adapters.sql.move_tables import MOVED_TABLES, select_range, unlisted_tables
 from photofeed.adapters.sql.schema import affinity
-from photofeed.asgi import create_app
 from photofeed.cli import main
 from photofeed.config import Settings
 from tests.api.support import Person, register
 from tests.conftest import FAST_HASHING
+from tests.running_app import serving
 from tests.services import postgres_databases
 
 pytestmark = pytest.mark.postgres
@@ -43,15 +41,6 @@ def databases(request: pytest.FixtureRequest) -> Iterator[list[str]]:
     """Two configured shard databases, and the target of the move unless asked for two."""
     with postgres_databases(getattr(request, "param", 3)) as urls:
         yield urls
-
-
-@asynccontextmanager
-async def running(settings: Settings) -> AsyncIterator[tuple[FastAPI, httpx.AsyncClient]]:
-    application = create_app(settings)
-    async with LifespanManager(application):
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield application, http
 
 
 def in_range(name: str) -> bool:
@@ -164,7 +153,7 @@ async def test_move_under_write_load_loses_nothing(tmp_path: Path,
     server = Settings(**base, shard_map_refresh_seconds=0.2)
     # A second process that would not notice the new map on its own for a minute.
     stale = Settings(**base, shard_map_refresh_seconds=60, inprocess_workers=False)
-    async with running(server) as (app, http), running(stale) as (stale_app, stale_http):
+    async with serving(server) as (app, http), serving(stale) as (stale_app, stale_http):
         people = [await register(http, name) for name in
                   usernames(4, moving=True) + usernames(3, moving=False)]
         # Bulk on the range, so the copy takes long enough for the load to change rows
@@ -219,7 +208,7 @@ async def test_move_under_write_load_loses_nothing(tmp_path: Path,
         assert response.status_code == 200
 
     # A fresh process configured as before routes by the recorded moves.
-    async with running(Settings(**base)) as (_, fresh):
+    async with serving(Settings(**base)) as (_, fresh):
         await verify(fresh, load)
     code, output = await run_cli("shards", "show", database_url=configured)
     assert code == 0

@@ -6,12 +6,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from asgi_lifespan import LifespanManager
 from fastapi import FastAPI
 
-from photofeed.asgi import create_app
 from photofeed.config import Settings
 from tests.conftest import FAST_HASHING
+from tests.running_app import started
 
 
 @pytest.fixture
@@ -22,6 +21,5 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
 
 @pytest.fixture
 async def app(settings: Settings) -> AsyncIterator[FastAPI]:
-    application = create_app(settings)
-    async with LifespanManager(application):
+    async with started(settings) as application:
         yield application
