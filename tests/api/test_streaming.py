@@ -83,6 +83,28 @@ async def test_long_poll_answers_when_a_post_arrives(live_server: str) -> None:
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
 
 
+async def test_long_poll_waits_on_through_news_it_may_not_show(live_server: str) -> None:
+    async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
+        ann, bob = await register(client, "ann"), await register(client, "bob")
+        await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
+        first = await client.post("/api/v1/statuses", headers=bob.headers,
+                                   data={"status": "first"})
+        await asyncio.sleep(0.5)
+        poll = asyncio.create_task(client.get(
+            "/api/v1/timelines/home", headers=ann.headers,
+            params={"min_id": first.json()["id"], "wait": "20"}))
+        await asyncio.sleep(0.5)
+        # News on bob's channel that ann's page does not show: a deletion, a direct post.
+        await client.delete(f"/api/v1/statuses/{first.json()['id']}", headers=bob.headers)
+        await client.post("/api/v1/statuses", headers=bob.headers,
+                          data={"status": "only for me", "visibility": "direct"})
+        await asyncio.sleep(1.5)
+        assert not poll.done(), "nothing ann may see is newer, so the poll still waits"
+        await client.post("/api/v1/statuses", headers=bob.headers, data={"status": "second"})
+        answer = await asyncio.wait_for(poll, 10)
+        assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
+
+
 async def test_a_quiet_stream_keeps_delivering_after_heartbeats(tmp_path: Path) -> None:
     with serving(tmp_path / "live", env={"PHOTOFEED_STREAM_HEARTBEAT_SECONDS": "0.2"}) as url:
         async with httpx.AsyncClient(base_url=url, timeout=30) as client:
