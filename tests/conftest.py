@@ -167,6 +167,9 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             for name, value in getattr(report, "user_properties", ()):
                 if name == "schemathesis_figures" and getattr(report, "when", "") == "teardown":
                     total.update(value)
+                if name == "fault_figures" and getattr(report, "when", "") == "call":
+                    figures = ", ".join(f"{key}: {count}" for key, count in value.items())
+                    terminalreporter.write_line(f"fault test figures: {figures}")
     if total:
         shown = {"5xx": 0, "failures": 0, **total}
         line = ", ".join(f"{name}: {count}" for name, count in sorted(shown.items()))

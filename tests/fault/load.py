@@ -60,12 +60,14 @@ async def _send(client: httpx.AsyncClient, method: str, path: str, headers: dict
             failure = [method, path, response.status_code, started]
         if attempt + 1 == attempts:
             result["failed"].append(failure)
+        else:
+            result["retried"].append(failure)
     return None
 
 
 async def main(base_url: str, people: list[dict[str, str]],
                seconds: float) -> dict[str, list[Any]]:
-    result: dict[str, list[Any]] = {"posts": [], "ok": [], "failed": []}
+    result: dict[str, list[Any]] = {"posts": [], "ok": [], "failed": [], "retried": []}
     until = time.monotonic() + seconds
     async with httpx.AsyncClient(base_url=base_url, timeout=15) as client:
         await asyncio.gather(*(_session(client, people, until, result, random.Random(i))

@@ -13,7 +13,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -75,7 +75,8 @@ async def _feed(client: httpx.AsyncClient, reader: Person) -> list[str]:
 
 
 async def test_killing_a_read_server_and_a_worker_loses_nothing(
-        cluster: tuple[Cluster, list[str]], tmp_path: Path) -> None:
+        cluster: tuple[Cluster, list[str]], tmp_path: Path,
+        record_property: Callable[[str, object], None]) -> None:
     deployment, urls = cluster
     base = deployment.start_proxy()
     async with httpx.AsyncClient(base_url=base, timeout=20) as client:
@@ -118,3 +119,7 @@ async def test_killing_a_read_server_and_a_worker_loses_nothing(
         for reader in people:
             expected = await _expected_feed(client, reader)
             assert await _feed(client, reader) == expected, reader.username
+    record_property("fault_figures", {
+        "requests answered": len(result["ok"]), "failed": len(result["failed"]),
+        "retried": len(result["retried"]), "posts acknowledged": len(result["posts"]),
+        "posts found": len(result["posts"]), "feeds checked": len(people)})
