@@ -7,7 +7,7 @@ import logging
 import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iterable
-from contextlib import AsyncExitStack, asynccontextmanager
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Dialect, Engine, Executable, Result
@@ -243,24 +243,22 @@ class ShardRouter:
             pending = fenced
 
     @asynccontextmanager
-    async def read(self, shard: int, *, inline: bool = True,
-                   primary: bool = False) -> AsyncIterator[Reads]:
+    async def read(self, shard: int, *, primary: bool = False) -> AsyncIterator[Reads]:
         """A read-only transaction on the database of a logical shard.
 
-        On SQLite it runs inline (see make_inline_reader) unless `inline` is False, which
-        long queries such as full-text search ask for so they do not hold up the loop.
+        On SQLite it runs inline (see make_inline_reader); reads that take milliseconds,
+        such as full-text search, use gather_offloaded so they do not hold up the loop.
         On PostgreSQL a request that may read from replicas gets a fit replica of that
         database unless `primary` insists; should the replica fail midway, ReplicaLost is
         raised so the whole read can be run again (it then goes to the primary).
         """
-        async with self._read_engine(self.engine_index(shard), inline=inline,
-                                     primary=primary) as conn:
+        async with self._read_engine(self.engine_index(shard), primary=primary) as conn:
             yield conn
 
     @asynccontextmanager
-    async def _read_engine(self, index: int, *, inline: bool = True,
-                           primary: bool = False) -> AsyncIterator[Reads]:
-        reader = self._inline[index] if inline else None
+    async def _read_engine(self, index: int, *, primary: bool = False
+                           ) -> AsyncIterator[Reads]:
+        reader = self._inline[index]
         if reader is None:
             async with self._reading(index, primary=primary) as conn:
                 yield conn
@@ -322,39 +320,19 @@ class ShardRouter:
         return groups
 
     async def gather_engines(
-        self, indexes: Iterable[int], query: Callable[[Reads, int], Awaitable[T]], *,
-        inline: bool = True,
+        self, indexes: Iterable[int], query: Callable[[Reads, int], Awaitable[T]]
     ) -> list[T]:
         """Run one read per physical database, concurrently, and collect the results."""
-
-        async def run(index: int) -> T:
-            try:
-                async with self._read_engine(index, inline=inline) as conn:
-                    return await query(conn, index)
-            except ReplicaLost:
-                async with self._read_engine(index, inline=inline, primary=True) as conn:
-                    return await query(conn, index)
-
-        wanted = list(indexes)
-        if len(wanted) == 1:  # most reads touch one database; a task for it costs more
-            return [await run(wanted[0])]
-        return list(await asyncio.gather(*(run(i) for i in wanted)))
+        return await _gather(indexes, lambda index: _retried_on_primary(
+            self._read_engine, index, query))
 
     async def gather_offloaded(
         self, indexes: Iterable[int],
         query: Callable[[AsyncConnection, int], Awaitable[T]],
     ) -> list[T]:
         """Like gather_engines, but never inline: for reads that take milliseconds."""
-
-        async def run(index: int) -> T:
-            try:
-                async with self._reading(index) as conn:
-                    return await query(conn, index)
-            except ReplicaLost:
-                async with self._reading(index, primary=True) as conn:
-                    return await query(conn, index)
-
-        return list(await asyncio.gather(*(run(i) for i in indexes)))
+        return await _gather(indexes, lambda index: _retried_on_primary(
+            self._reading, index, query))
 
     async def dispose(self) -> None:
         with self._lock:
@@ -366,6 +344,29 @@ class ShardRouter:
                 reader.dispose()
         await asyncio.gather(self.replicas.dispose(),
                              *(engine.dispose() for engine in self.engines))
+
+
+C = TypeVar("C")
+
+
+async def _retried_on_primary(
+    open_read: Callable[..., AbstractAsyncContextManager[C]], index: int,
+    query: Callable[[C, int], Awaitable[T]],
+) -> T:
+    """A read on one database, run again on its primary if its replica failed midway."""
+    try:
+        async with open_read(index) as conn:
+            return await query(conn, index)
+    except ReplicaLost:
+        async with open_read(index, primary=True) as conn:
+            return await query(conn, index)
+
+
+async def _gather(indexes: Iterable[int], run: Callable[[int], Awaitable[T]]) -> list[T]:
+    wanted = list(indexes)
+    if len(wanted) == 1:  # most reads touch one database; a task for it costs more
+        return [await run(wanted[0])]
+    return list(await asyncio.gather(*(run(i) for i in wanted)))
 
 
 def _lost_connection(error: BaseException) -> bool:
