@@ -20,6 +20,7 @@ from typing import Any
 from feed_backends import Backend
 from feed_data import DataSet
 from feed_inprocess import config_for
+from processes import stop
 
 BENCH = Path(__file__).resolve().parent
 HOME_PATH = "/api/v1/timelines/home?limit=20"
@@ -66,12 +67,7 @@ def running_server(backend: Backend, data: DataSet, mode: str, *, server: str,
             url = _wait_until_up(process, scratch / "server.log", port)
             yield url, process.pid
         finally:
-            process.terminate()
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+            stop(process, seconds=20)
             log.close()
 
 

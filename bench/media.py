@@ -143,6 +143,9 @@ def _free_port() -> int:
 
 
 def serving_rows(args: argparse.Namespace) -> list[list[str]]:
+    sys.path.insert(0, str(BENCH))
+    from processes import stop
+
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = Path(tmp)
@@ -175,12 +178,7 @@ def serving_rows(args: argparse.Namespace) -> list[list[str]]:
                     label = "signed" if "sig=" in path else "public"
                     rows.append(_load_row(f"serve 200 KB {label}, {name}", url + path, args))
             finally:
-                server.terminate()
-                try:
-                    server.wait(timeout=30)
-                except subprocess.TimeoutExpired:
-                    server.kill()
-                    server.wait()
+                stop(server, seconds=30)
     return rows
 
 

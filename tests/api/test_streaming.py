@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import json
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
 
-from tests.api.support import register
+from tests.api.support import Person, register
 from tests.conftest import serving
 
 
@@ -64,44 +65,52 @@ async def test_a_blocked_reader_stops_receiving_the_blockers_posts(live_server: 
             assert (event, json.loads(data)["content"]) == ("update", "<p>cats own</p>")
 
 
+@dataclass
+class LongPoll:
+    """Ann waiting on her home feed for anything newer than bob's first post."""
+
+    bob: Person
+    first_id: str
+    answer: asyncio.Task[httpx.Response]
+
+
+async def _ann_polls_after_bobs_first_post(client: httpx.AsyncClient) -> LongPoll:
+    ann, bob = await register(client, "ann"), await register(client, "bob")
+    await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
+    first = await client.post("/api/v1/statuses", headers=bob.headers,
+                               data={"status": "first"})
+    await asyncio.sleep(0.5)
+    answer = asyncio.create_task(client.get(
+        "/api/v1/timelines/home", headers=ann.headers,
+        params={"min_id": first.json()["id"], "wait": "20"}))
+    await asyncio.sleep(0.5)
+    return LongPoll(bob=bob, first_id=first.json()["id"], answer=answer)
+
+
 async def test_long_poll_answers_when_a_post_arrives(live_server: str) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
-        ann, bob = await register(client, "ann"), await register(client, "bob")
-        await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
-        first = await client.post("/api/v1/statuses", headers=bob.headers,
-                                   data={"status": "first"})
-        await asyncio.sleep(0.5)
-        poll = asyncio.create_task(client.get(
-            "/api/v1/timelines/home", headers=ann.headers,
-            params={"min_id": first.json()["id"], "wait": "20"}))
-        await asyncio.sleep(0.5)
-        assert not poll.done(), "nothing newer yet, so the poll waits"
+        poll = await _ann_polls_after_bobs_first_post(client)
+        assert not poll.answer.done(), "nothing newer yet, so the poll waits"
         started = time.monotonic()
-        await client.post("/api/v1/statuses", headers=bob.headers, data={"status": "second"})
-        answer = await asyncio.wait_for(poll, 10)
+        await client.post("/api/v1/statuses", headers=poll.bob.headers,
+                          data={"status": "second"})
+        answer = await asyncio.wait_for(poll.answer, 10)
         assert time.monotonic() - started < 3
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
 
 
 async def test_long_poll_waits_on_through_news_it_may_not_show(live_server: str) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
-        ann, bob = await register(client, "ann"), await register(client, "bob")
-        await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
-        first = await client.post("/api/v1/statuses", headers=bob.headers,
-                                   data={"status": "first"})
-        await asyncio.sleep(0.5)
-        poll = asyncio.create_task(client.get(
-            "/api/v1/timelines/home", headers=ann.headers,
-            params={"min_id": first.json()["id"], "wait": "20"}))
-        await asyncio.sleep(0.5)
+        poll = await _ann_polls_after_bobs_first_post(client)
+        bob = poll.bob
         # News on bob's channel that ann's page does not show: a deletion, a direct post.
-        await client.delete(f"/api/v1/statuses/{first.json()['id']}", headers=bob.headers)
+        await client.delete(f"/api/v1/statuses/{poll.first_id}", headers=bob.headers)
         await client.post("/api/v1/statuses", headers=bob.headers,
                           data={"status": "only for me", "visibility": "direct"})
         await asyncio.sleep(1.5)
-        assert not poll.done(), "nothing ann may see is newer, so the poll still waits"
+        assert not poll.answer.done(), "nothing ann may see is newer, so the poll still waits"
         await client.post("/api/v1/statuses", headers=bob.headers, data={"status": "second"})
-        answer = await asyncio.wait_for(poll, 10)
+        answer = await asyncio.wait_for(poll.answer, 10)
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
 
 
