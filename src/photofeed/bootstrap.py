@@ -54,6 +54,7 @@ from photofeed.ports.public_media import PublicMedia
 from photofeed.ports.ratelimit import RateLimiter
 from photofeed.ports.reads import RecentWriters
 from photofeed.services.accounts import AccountService
+from photofeed.services.celebrities import Celebrities
 from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
 from photofeed.services.graph import GraphService
@@ -342,7 +343,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
                           graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
-                          policy=policy)
+                          policy=policy,
+                          celebrities=Celebrities(account_store, policy.celebrity_followers))
     search = SearchService(index=SqlSearchIndex(router), posts=post_store, graph=graph_store,
                            viewing=viewing)
     handlers: dict[str, list[EventHandler]] = {

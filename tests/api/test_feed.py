@@ -108,6 +108,40 @@ async def test_private_deleted_and_blocked_posts_leave_the_feed(
     assert await feed(client, ann) == ["<p>cat private</p>"]
 
 
+async def test_a_feed_read_again_shows_every_change_since(
+        app: FastAPI, client: httpx.AsyncClient) -> None:
+    # Posts and authors are decoded and rendered once and then reused across reads and
+    # readers; a like, a comment or a new display name must still show on the next read,
+    # and one reader's like must not show as another's.
+    ann, bob, cat = [await register(client, n) for n in ("ann", "bob", "cat")]
+    await follow(client, ann, bob)
+    await follow(client, cat, bob)
+    await drain(app)
+    status_id = await post(client, bob, "bob's photo")
+    await drain(app)
+
+    async def shown(reader: Person) -> dict:
+        response = await client.get("/api/v1/timelines/home", headers=reader.headers)
+        assert response.status_code == 200, response.text
+        return dict(response.json()[0])
+
+    before = await shown(ann)
+    assert (before["favourites_count"], before["replies_count"], before["favourited"]) == \
+        (0, 0, False)
+    await client.post(f"/api/v1/statuses/{status_id}/favourite", headers=ann.headers)
+    await client.post("/api/v1/statuses", headers=cat.headers,
+                      data={"status": "nice", "in_reply_to_id": status_id})
+    changed = await client.patch("/api/v1/accounts/update_credentials", headers=bob.headers,
+                                 data={"display_name": "Bob Builder"})
+    assert changed.status_code == 200, changed.text
+    for reader, liked in ((ann, True), (cat, False)):
+        after = await shown(reader)
+        assert after["favourites_count"] == 1
+        assert after["replies_count"] == 1
+        assert after["favourited"] is liked, reader
+        assert after["account"]["display_name"] == "Bob Builder"
+
+
 async def test_paging_through_a_long_feed_has_no_gaps_or_repeats(
         app: FastAPI, client: httpx.AsyncClient) -> None:
     ann, bob = await register(client, "ann"), await register(client, "bob")

@@ -18,6 +18,7 @@ from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import account_emails
 from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
 from photofeed.ports.accounts import EmailTaken, UsernameTaken
+from photofeed.services.celebrities import Celebrities
 
 ID_SOURCE = ids.IdGenerator(0)
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -126,3 +127,23 @@ async def test_update_profile_changes_only_what_was_given(store: SqlAccountStore
     assert (changed.locked, changed.note, changed.display_name) == (True, "", "Hal")
     assert await store.get(hal.id) == changed
     assert await store.update_profile(hal.id + 1, ProfileChanges(locked=True)) is None
+
+
+async def test_celebrities_come_from_every_database_and_are_read_again_once_stale(
+        store: SqlAccountStore) -> None:
+    # Follower counts far above anything the other tests of this shared database make.
+    threshold = 7_000_000
+    stars = [replace(new_account(f"star{i}"), followers_count=threshold + i) for i in range(6)]
+    for star in stars[:5]:
+        await store.create(star)
+    await store.create(replace(new_account("almost"), followers_count=threshold - 1))
+    assert len({ids.shard_of(s.id) for s in stars[:5]}) > 1, "spread over shards"
+    now = [100.0]
+    celebrities = Celebrities(store, threshold, refresh_seconds=1.0, clock=lambda: now[0])
+    assert await celebrities.current() == {s.id for s in stars[:5]}
+
+    await store.create(stars[5])
+    now[0] += 0.5
+    assert stars[5].id not in await celebrities.current(), "kept for the refresh period"
+    now[0] += 0.5
+    assert await celebrities.current() == {s.id for s in stars}

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from typing import Any
 
 from photofeed.api.entities import account_json, iso, media_url
 from photofeed.api.media_links import download_link, media_link
 from photofeed.domain import sharing, text
+from photofeed.domain.accounts import Account
 from photofeed.domain.media import MediaAttachment
 from photofeed.domain.media_links import visible_to_anyone
-from photofeed.domain.posts import PostView
+from photofeed.domain.posts import Post, PostView
 from photofeed.domain.visibility import listed_publicly
 
 
@@ -45,8 +47,39 @@ def media_json(item: MediaAttachment, base_url: str, *, public: bool = False) ->
     }
 
 
+# Statuses rendered once per (post, author) pair of objects. The stores hand out the same
+# objects for as long as their rows are unchanged (adapters/sql/row_decoding.py), so a
+# popular post is rendered once rather than on every page that shows it; a like or an edit
+# gives a new object and so a new rendering. Bounded; the oldest-used go first.
+RENDERED_STATUSES = 4096
+_rendered: OrderedDict[tuple[int, int, str], tuple[Post, Account, dict[str, Any]]] = \
+    OrderedDict()
+
+
 def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[str, Any]:
+    """The Status entity as this viewer sees it. Its nested values are shared between
+    callers: read them, never change them."""
     post, author = view.post, view.author
+    key = (id(post), id(author), base_url)
+    found = _rendered.get(key)
+    # The objects are kept with their rendering, so their IDs cannot be reused meanwhile.
+    if found is not None and found[0] is post and found[1] is author:
+        _rendered.move_to_end(key)
+        body = found[2]
+    else:
+        body = _render_status(post, author, base_url)
+        _rendered[key] = (post, author, body)
+        if len(_rendered) > RENDERED_STATUSES:
+            _rendered.popitem(last=False)
+    viewed = dict(body)
+    viewed["favourited"] = view.favourited
+    if source:
+        viewed["text"] = post.caption
+    return viewed
+
+
+def _render_status(post: Post, author: Account, base_url: str) -> dict[str, Any]:
+    """Everything of a Status that does not depend on who looks at it."""
     url = f"{base_url}/@{author.username}/{post.id}"
     known = {m.username.lower(): f"{base_url}/@{m.username}" for m in post.mentions}
     body: dict[str, Any] = {
@@ -78,23 +111,21 @@ def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[
         "reblog": None,
         "poll": None,
         "card": None,
-        "favourited": view.favourited,
+        "favourited": False,
         "reblogged": False,
         "muted": False,
         "bookmarked": False,
         "pinned": False,
         "filtered": [],
     }
-    if source:
-        body["text"] = post.caption
     if listed_publicly(post, author):
         # An extension, for clients that show share buttons; only public posts carry it.
-        body["share_links"] = share_links_json(view, base_url)
+        body["share_links"] = share_links_json(post, author, base_url)
     return body
 
 
-def share_links_json(view: PostView, base_url: str) -> dict[str, str]:
-    found = sharing.cover(view.post)
+def share_links_json(post: Post, author: Account, base_url: str) -> dict[str, str]:
+    found = sharing.cover(post)
     image = media_url(base_url, found[1].key) if found else None
-    return sharing.share_links(f"{base_url}/@{view.author.username}/{view.post.id}",
-                               sharing.share_title(view.post, view.author), image)
+    return sharing.share_links(f"{base_url}/@{author.username}/{post.id}",
+                               sharing.share_title(post, author), image)

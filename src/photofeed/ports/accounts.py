@@ -27,9 +27,8 @@ class AccountStore(Protocol):
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
         """Several accounts by ID, one query per database."""
 
-    async def with_followers_at_least(self, account_ids: Iterable[int],
-                                      count: int) -> set[int]:
-        """Which of these accounts have `count` followers or more (hybrid's celebrities)."""
+    async def with_followers_at_least(self, count: int) -> set[int]:
+        """Every account with `count` followers or more (hybrid's celebrities)."""
 
     async def find_by_username(self, username: str) -> Account | None:
         """The account with this username, compared case-insensitively."""

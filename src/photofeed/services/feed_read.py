@@ -20,6 +20,7 @@ from photofeed.ports.affinity import AffinityStore
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
+from photofeed.services.celebrities import Celebrities
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.feed_write import FanOut, author_channel, reader_channel
 from photofeed.services.viewing import Viewing
@@ -35,7 +36,8 @@ MAX_SKIPPED_PAGES = 5
 class Timelines:
     def __init__(self, *, feeds: FeedStore, posts: PostStore, accounts: AccountStore,
                  graph: GraphStore, affinity: AffinityStore, viewing: Viewing,
-                 fanout: FanOut, policy: FanoutPolicy, clock: Clock = utc_now) -> None:
+                 fanout: FanOut, policy: FanoutPolicy, celebrities: Celebrities,
+                 clock: Clock = utc_now) -> None:
         self._feeds = feeds
         self._posts = posts
         self._accounts = accounts
@@ -44,21 +46,19 @@ class Timelines:
         self._viewing = viewing
         self._fanout = fanout
         self._policy = policy
+        self._celebrities = celebrities
         self._clock = clock
 
     async def home(self, *, reader: Account, page: Page) -> tuple[list[PostView], list[int]]:
         """The chronological News Feed and the cursors of the entries it covered."""
         await self._note_activity(reader)
-        # The stored page does not depend on the graph (it is filtered by it afterwards),
-        # so both are read at once: one wait for the database instead of two.
-        followee_ids, first = await asyncio.gather(self._graph.followee_ids(reader.id),
-                                                   self._stored(reader.id, page))
+        # The stored page does not depend on who is pulled: one wait for both, not two.
+        first, pulled = await asyncio.gather(self._stored(reader.id, page),
+                                             self._pulled_authors(reader.id))
         stored: list[FeedEntry] | None = first
-        followees = set(followee_ids) | {reader.id}
-        pulled, known = await self._pulled_authors(followees)
         for _ in range(MAX_SKIPPED_PAGES):
-            entries = await self._candidates(reader.id, followees, pulled, page, stored)
-            views = await self._hydrate(reader.id, entries, known)
+            entries = await self._candidates(reader.id, pulled, page, stored)
+            views = await self._hydrate(reader.id, entries)
             if views or len(entries) < page.limit:
                 return views, [e.post_id for e in entries]
             bound = min(e.post_id for e in entries)
@@ -71,13 +71,12 @@ class Timelines:
         """The ranked News Feed: "top photos from the people you follow"."""
         offset, snapshot = _decode_cursor(cursor)
         await self._note_activity(reader)
-        followees = set(await self._graph.followee_ids(reader.id)) | {reader.id}
-        pulled, known = await self._pulled_authors(followees)
+        pulled = await self._pulled_authors(reader.id)
         window = Page(limit=TOP_CANDIDATES, max_id=snapshot + 1 if snapshot else None)
-        entries = await self._candidates(reader.id, followees, pulled, window)
+        entries = await self._candidates(reader.id, pulled, window)
         if not entries:
             return [], None
-        views = await self._hydrate(reader.id, entries, known)
+        views = await self._hydrate(reader.id, entries)
         closeness = await self._affinity.scores(reader.id, {v.author.id for v in views})
         now = self._clock()
         ranked = sorted(views, key=lambda v: -top_score(
@@ -102,37 +101,35 @@ class Timelines:
                                            [found[p] for p in post_ids if p in found])
         return [v for v in views if listed_publicly(v.post, v.author)], post_ids
 
-    async def _candidates(self, reader_id: int, followees: set[int], pulled: set[int],
-                          page: Page, stored: list[FeedEntry] | None = None,
-                          ) -> list[FeedEntry]:
-        """Stored and pulled entries of one page; `stored` when the caller read it already."""
+    async def _candidates(self, reader_id: int, pulled: set[int], page: Page,
+                          stored: list[FeedEntry] | None = None) -> list[FeedEntry]:
+        """Stored and pulled entries of one page; `stored` when the caller read it already.
+
+        Stored entries of an author unfollowed or blocked a moment ago stay until a worker
+        cleans them up; hydration drops them, from the relationships it reads anyway.
+        """
         stored_page = self._stored(reader_id, page) if stored is None else _ready(stored)
         pulled_page = self._posts.recent_by_authors(pulled, page) if pulled else _ready([])
         sources = list(await asyncio.gather(stored_page, pulled_page))
-        # Unfollows and blocks are cleaned up by workers; until then this filter holds.
-        kept = [[e for e in source if e.author_id in followees] for source in sources]
-        return merge(kept, limit=page.limit, oldest_side=page.min_id is not None)
+        return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def _stored(self, reader_id: int, page: Page) -> list[FeedEntry]:
         return [] if self._policy.mode == "pull" else await self._feeds.read(reader_id, page)
 
-    async def _pulled_authors(self, followees: set[int]) -> tuple[set[int], dict[int, Account]]:
-        """The followees whose posts are pulled, and the accounts looked up to decide."""
+    async def _pulled_authors(self, reader_id: int) -> set[int]:
+        """The authors whose posts this reader's feed pulls at read time."""
         if self._policy.mode == "push":
-            return set(), {}
+            return set()
         if self._policy.mode == "pull":
-            return followees, {}
-        pulled = await self._accounts.with_followers_at_least(
-            followees, self._policy.celebrity_followers)
-        return pulled, {}
+            return {reader_id, *await self._graph.followee_ids(reader_id)}
+        celebrities = await self._celebrities.current()
+        return await self._graph.followed_among(reader_id, celebrities) if celebrities else set()
 
-    async def _hydrate(self, reader_id: int, entries: list[FeedEntry],
-                       known: dict[int, Account]) -> list[PostView]:
+    async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
         found = await self._posts.get_many(e.post_id for e in entries)
-        # Hybrid reads already hold the followees' accounts; the filter need not fetch them.
         return await self._viewing.filter(
             reader_id, [found[e.post_id] for e in entries if e.post_id in found],
-            authors=known)
+            followed_only=True)
 
     async def _note_activity(self, reader: Account) -> None:
         now = self._clock()

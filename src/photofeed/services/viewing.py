@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from typing import TypeVar
 
 from photofeed.domain.accounts import Account
@@ -31,36 +30,40 @@ class Viewing:
         return visible[0] if visible else None
 
     async def filter(self, viewer_id: int | None, posts: list[Post], *,
-                     authors: Mapping[int, Account] | None = None) -> list[PostView]:
+                     followed_only: bool = False) -> list[PostView]:
         """The posts the viewer may see, in the given order, with authors and likes.
 
         A comment is visible only if its thread's post is too. Costs one query per
-        database for each of: thread roots, authors, relationships and likes; `authors`
-        the caller fetched already are not asked for again.
+        database for each of: thread roots, authors, relationships and likes.
+        `followed_only` keeps only the viewer's own posts and those of accounts the viewer
+        follows (a home feed).
         """
         roots = await self._roots(posts)
         wanted = {p.account_id for p in posts} | {r.account_id for r in roots.values()}
-        known = {i: authors[i] for i in wanted if i in authors} if authors else {}
         # Authors, relationships and likes do not depend on each other: one wait, not three.
         # Likes are asked for every post; only those of the visible ones are used.
         no_accounts: dict[int, Account] = {}
         no_relationships: dict[int, Relationship] = {}
-        fetched, relationships, liked = await asyncio.gather(
-            self._accounts.get_many(wanted - known.keys()) if len(known) < len(wanted)
-            else _ready(no_accounts),
+        by_id, relationships, liked = await asyncio.gather(
+            self._accounts.get_many(wanted) if wanted else _ready(no_accounts),
             self._graph.relationships(viewer_id, wanted) if viewer_id and wanted
             else _ready(no_relationships),
             self._posts.favourited(viewer_id, [p.id for p in posts]) if viewer_id and posts
             else _ready(set[int]()))
-        by_id = known | fetched
 
         def allowed(post: Post) -> bool:
             author = by_id.get(post.account_id)
             return author is not None and can_view_post(
                 viewer_id, post, author, relationships.get(post.account_id))
 
+        def followed(post: Post) -> bool:
+            relationship = relationships.get(post.account_id)
+            return post.account_id == viewer_id or (relationship is not None
+                                                    and relationship.following)
+
         kept = [p for p in posts if allowed(p)
-                and (p.root_id == p.id or (p.root_id in roots and allowed(roots[p.root_id])))]
+                and (p.root_id == p.id or (p.root_id in roots and allowed(roots[p.root_id])))
+                and (not followed_only or followed(p))]
         return [PostView(post=p, author=by_id[p.account_id], favourited=p.id in liked)
                 for p in kept]
 

@@ -116,4 +116,5 @@ def post_card(view: PostView, base_url: str) -> PostCard:
         visibility=post.visibility, favourites_count=post.favourites_count,
         replies_count=post.replies_count, favourited=view.favourited,
         media=[m for m in shown if m is not None],
-        share_links=share_links_json(view, base_url) if listed_publicly(post, author) else {})
+        share_links=share_links_json(post, author, base_url)
+        if listed_publicly(post, author) else {})

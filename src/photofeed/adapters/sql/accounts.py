@@ -2,32 +2,36 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 
 from photofeed import ids
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.router import Reads, ShardRouter
+from photofeed.adapters.sql.row_decoding import RowDecoder
 from photofeed.adapters.sql.schema import account_emails, accounts
 from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
 from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
-_COLUMNS = [c for c in accounts.c if c.name != "username_key"]
+# Accounts decoded once per distinct row: a feed page shows the same authors again and again.
+ACCOUNT_CACHE_SIZE = 4096
+_POPULAR = select(accounts.c.id).where(accounts.c.followers_count >= bindparam("count"))
+
+
+def _account(row: Mapping[str, Any]) -> Account:
+    return Account(**row)
+
+
+_ACCOUNTS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
+                       skip=frozenset({"username_key"}))
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_ID = select(*_COLUMNS).where(accounts.c.id == bindparam("id"))
-_BY_IDS = select(*_COLUMNS).where(in_ids(accounts.c.id))
-_POPULAR = select(accounts.c.id).where(in_ids(accounts.c.id),
-                                        accounts.c.followers_count >= bindparam("count"))
-
-
-def _account(row: RowMapping) -> Account:
-    return Account(**{c.name: row[c.name] for c in _COLUMNS})
+_BY_ID = select(*_ACCOUNTS.columns).where(accounts.c.id == bindparam("id"))
+_BY_IDS = select(*_ACCOUNTS.columns).where(in_ids(accounts.c.id))
 
 
 class SqlAccountStore:
@@ -77,35 +81,32 @@ class SqlAccountStore:
 
     async def get(self, account_id: int) -> Account | None:
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            row = (await conn.execute(_BY_ID, {"id": account_id})).mappings().first()
-        return _account(row) if row else None
+            row = (await conn.execute(_BY_ID, {"id": account_id})).first()
+        return _ACCOUNTS.decode(row) if row else None
 
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Account]:
             rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
-            return [_account(row) for row in rows.mappings()]
+            return [_ACCOUNTS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
         return {account.id: account for batch in found for account in batch}
 
-    async def with_followers_at_least(self, account_ids: Iterable[int],
-                                      count: int) -> set[int]:
-        groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
-
+    async def with_followers_at_least(self, count: int) -> set[int]:
         async def fetch(conn: Reads, index: int) -> list[int]:
-            rows = await conn.execute(_POPULAR, {"ids": groups[index], "count": count})
-            return list(rows.scalars())
+            return list((await conn.execute(_POPULAR, {"count": count})).scalars())
 
-        return {i for batch in await self._router.gather_engines(groups, fetch) for i in batch}
+        batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
+        return {i for batch in batches for i in batch}
 
     async def find_by_username(self, username: str) -> Account | None:
         key = username_key(username)
         async with self._router.read(ids.shard_for_key(key)) as conn:
-            row = (await conn.execute(select(*_COLUMNS).where(accounts.c.username_key == key))
-                   ).mappings().first()
-        return _account(row) if row else None
+            row = (await conn.execute(select(*_ACCOUNTS.columns)
+                                      .where(accounts.c.username_key == key))).first()
+        return _ACCOUNTS.decode(row) if row else None
 
     async def find_by_email(self, email: str) -> Account | None:
         key = email_key(email)

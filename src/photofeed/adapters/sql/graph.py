@@ -41,6 +41,7 @@ _RELATIONS = union_all(
         blocked_by.c.state == "active"))
 _FOLLOWEES = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
                                               follows.c.state == ACCEPTED)
+_FOLLOWED_AMONG = _FOLLOWEES.where(in_ids(follows.c.target_id))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -179,3 +180,8 @@ class SqlGraphStore:
     async def followee_ids(self, account_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(account_id)) as conn:
             return list((await conn.execute(_FOLLOWEES, {"me": account_id})).scalars())
+
+    async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
+        values = {"me": account_id, "ids": list(target_ids)}
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            return set((await conn.execute(_FOLLOWED_AMONG, values)).scalars())

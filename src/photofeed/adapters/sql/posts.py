@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import bindparam, delete, func, insert, select, update
-from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -19,6 +18,7 @@ from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
 from photofeed.adapters.sql.router import Reads, ShardRouter
+from photofeed.adapters.sql.row_decoding import RowDecoder
 from photofeed.adapters.sql.schema import (
     account_posts,
     accounts,
@@ -32,8 +32,8 @@ from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter, subtree
 
-# Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_IDS = select(posts).where(in_ids(posts.c.id))
+# Posts decoded once per distinct row: a feed page reads the popular ones again and again.
+POST_CACHE_SIZE = 4096
 _AUTHORS_RECENT = PagedQuery(
     select(account_posts.c.post_id, account_posts.c.account_id).where(
         in_ids(account_posts.c.account_id, "authors"),
@@ -44,7 +44,7 @@ _FAVOURITED = select(favourites.c.post_id).where(
     in_ids(favourites.c.post_id))
 
 
-def _post(row: RowMapping) -> Post:
+def _post(row: Mapping[str, Any]) -> Post:
     return Post(
         id=row["id"], account_id=row["account_id"], title=row["title"], caption=row["caption"],
         visibility=row["visibility"], sensitive=row["sensitive"],
@@ -56,6 +56,12 @@ def _post(row: RowMapping) -> Post:
         tags=tuple(orjson.loads(row["tags_json"])), created_at=row["created_at"],
         edited_at=row["edited_at"], favourites_count=row["favourites_count"],
         replies_count=row["replies_count"])
+
+
+_POSTS = RowDecoder(posts, _post, cache_size=POST_CACHE_SIZE)
+# Built once: building a statement costs more than running it from SQLite's page cache.
+_BY_ID = select(*_POSTS.columns).where(posts.c.id == bindparam("id"))
+_BY_IDS = select(*_POSTS.columns).where(in_ids(posts.c.id))
 
 
 def _row(post: Post) -> dict[str, Any]:
@@ -115,16 +121,15 @@ class SqlPostStore:
 
     async def get(self, post_id: int) -> Post | None:
         async with self._router.read(ids.shard_of(post_id)) as conn:
-            row = (await conn.execute(select(posts).where(posts.c.id == post_id))
-                   ).mappings().first()
-        return _post(row) if row else None
+            row = (await conn.execute(_BY_ID, {"id": post_id})).first()
+        return _POSTS.decode(row) if row else None
 
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Post]:
             rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
-            return [_post(row) for row in rows.mappings()]
+            return [_POSTS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
         return {post.id: post for batch in found for post in batch}
@@ -133,9 +138,9 @@ class SqlPostStore:
         shard = ids.shard_of(post.id)
         async with self._router.write(shard) as conn:
             # A comment goes with the replies under it, as a post goes with its thread.
-            thread = [_post(row) for row in (await conn.execute(
-                select(posts).where(posts.c.root_id == post.root_id).order_by(posts.c.id)
-            )).mappings()]
+            thread = [_POSTS.decode(row) for row in await conn.execute(
+                select(*_POSTS.columns).where(posts.c.root_id == post.root_id)
+                .order_by(posts.c.id))]
             doomed = subtree(post.id, thread)
             doomed_ids = [p.id for p in doomed]
             for table, column in ((posts, posts.c.id), (post_tags, post_tags.c.post_id),
@@ -195,9 +200,9 @@ class SqlPostStore:
 
     async def thread(self, root_id: int) -> list[Post]:
         async with self._router.read(ids.shard_of(root_id)) as conn:
-            rows = await conn.execute(select(posts).where(posts.c.root_id == root_id)
-                                      .order_by(posts.c.id))
-            return [_post(row) for row in rows.mappings()]
+            rows = await conn.execute(select(*_POSTS.columns)
+                                      .where(posts.c.root_id == root_id).order_by(posts.c.id))
+            return [_POSTS.decode(row) for row in rows]
 
     async def by_author(self, account_id: int, only: ProfileFilter, page: Page) -> list[int]:
         query = select(account_posts.c.post_id).where(account_posts.c.account_id == account_id)

@@ -108,6 +108,7 @@ id_leases = Table(
 )
 
 Index("ix_accounts_created", accounts.c.created_at)
+Index("ix_accounts_followers", accounts.c.followers_count)
 
 # Events for the workers, written in the same transaction as the change they describe. One
 # queue per physical database; `shard` says which logical shard the change belongs to.

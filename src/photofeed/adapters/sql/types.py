@@ -24,12 +24,17 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if isinstance(value, str):
-            value = datetime.fromisoformat(value)
-        if value.tzinfo is None:
-            naive: datetime = value.replace(tzinfo=UTC)
-            return naive
-        aware: datetime = value.astimezone(UTC)
-        return aware
+        return utc(value)
+
+
+def utc(value: Any) -> datetime | None:
+    """An aware UTC datetime from what a driver returns: text on SQLite, a datetime else."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    if value.tzinfo is None:
+        naive: datetime = value.replace(tzinfo=UTC)
+        return naive
+    aware: datetime = value.astimezone(UTC)
+    return aware
