@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import Match
 
@@ -45,6 +46,11 @@ def error_response(status: int, error: str, description: str | None = None,
         body["error_description"] = description
     body.update(extra)
     return JSONResponse(body, status_code=status, headers=headers)
+
+
+def connection_lost() -> JSONResponse:
+    return error_response(503, "The database connection was lost; try again",
+                          headers={"Retry-After": "1"})
 
 
 def domain_error_response(exc: DomainError) -> JSONResponse:
@@ -105,6 +111,17 @@ def install(app: FastAPI) -> None:
         if exc.status_code == 405:
             headers["Allow"] = ", ".join(_allowed(request))
         return error_response(exc.status_code, message, headers=headers or None)
+
+    # A read that lost its connection (ReadLost) is run again or refused by ReadRouting.
+    @app.exception_handler(DBAPIError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        if isinstance(exc, DBAPIError) and exc.connection_invalidated:
+            # The database closed the connection (a restart, say); nothing was committed
+            # and the pool has dropped its old connections, so the client may try again.
+            log.warning("database connection lost on %s %s: %s", request.method,
+                        request.url.path, exc.orig)
+            return connection_lost()
+        return await _unexpected(request, exc)
 
     @app.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from photofeed.api.errors import connection_lost
 from photofeed.ports import reads
-from photofeed.ports.reads import ReplicaLost
+from photofeed.ports.reads import ReadLost, ReplicaLost
 
 READ_ONLY_METHODS = frozenset({"GET", "HEAD"})
+log = logging.getLogger(__name__)
 
 
 class ReadRouting:
@@ -16,7 +20,8 @@ class ReadRouting:
     A successful write by an account is recorded before its response leaves, so the
     client's next request, to whichever server, already reads the primary. A read whose
     replica fails before anything was sent is run again on the primary: GET and HEAD
-    change nothing, so running them twice is safe.
+    change nothing, so running them twice is safe. So is one whose connection to the
+    primary was closed under it (a database restart): the second run gets a fresh one.
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -44,10 +49,16 @@ class ReadRouting:
         try:
             try:
                 await self.app(scope, receive, sending)
-            except ReplicaLost:
+            except ReadLost as lost:
                 if started:
                     raise
-                session.replica_ok = False
+                if not read_only:
+                    log.warning("a read of %s %s lost its connection: %s", scope["method"],
+                                scope["path"], lost)
+                    await connection_lost()(scope, receive, send)
+                    return
+                if isinstance(lost, ReplicaLost):
+                    session.replica_ok = False
                 await self.app(scope, receive, sending)
         finally:
             reads.leave(token)

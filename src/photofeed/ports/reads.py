@@ -52,7 +52,11 @@ def replica_allowed() -> bool:
     return session is not None and session.replica_ok
 
 
-class ReplicaLost(ConnectionError):
+class ReadLost(ConnectionError):
+    """A database connection failed in the middle of a read; running it again is safe."""
+
+
+class ReplicaLost(ReadLost):
     """A read replica failed in the middle of a read; the same read on the primary is safe."""
 
 

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 from sqlalchemy.pool import NullPool
 
@@ -17,6 +19,9 @@ SQLITE_WRITE = "photofeed_sqlite_write"
 # Address space, not memory: SQLite maps this much of the file for reading (its default
 # build caps the value at just under 2 GiB).
 READ_MMAP_BYTES = 2**31 - 2**16
+# A pooled PostgreSQL connection that sat unused this long is checked before it is used.
+PING_AFTER_IDLE_SECONDS = 2.0
+_RETURNED_AT = "photofeed_returned_at"
 
 
 def async_url(url: str) -> str:
@@ -34,8 +39,35 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     full = async_url(url)
     if full.startswith("sqlite"):
         return _sqlite_engine(full)
-    return create_async_engine(full, pool_size=pool_size, max_overflow=pool_size,
-                               pool_pre_ping=True)
+    engine = create_async_engine(full, pool_size=pool_size, max_overflow=pool_size)
+    _ping_when_idle(engine.sync_engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Check a pooled connection with a round trip only when it has sat unused a while.
+
+    SQLAlchemy's pool_pre_ping checks on every checkout: on a busy server that is a round
+    trip per statement, as long as the statement itself. A connection in use a moment ago
+    is alive unless the server went away just now, which no check could have foreseen (and
+    reads are retried once on a fresh connection: ShardRouter); one left idle may have
+    been closed meanwhile by the server, a proxy or a restart, and is checked first. One
+    that fails the check is replaced: the pool retries the checkout with a new connection.
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _returned(_dbapi_connection: Any, record: Any) -> None:
+        record.info[_RETURNED_AT] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        returned = record.info.get(_RETURNED_AT)
+        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:

@@ -28,7 +28,7 @@ from photofeed.adapters.sql.shard_map import (
     with_moves,
 )
 from photofeed.ports import reads
-from photofeed.ports.reads import ReplicaLost
+from photofeed.ports.reads import ReadLost, ReplicaLost
 
 T = TypeVar("T")
 AFTER_COMMIT = "photofeed_after_commit"
@@ -294,10 +294,15 @@ class ShardRouter:
                 async with conn.begin():
                     yield conn
         except Exception as exc:
-            if replica is not None and _lost_connection(exc):
+            if not _lost_connection(exc):
+                raise
+            if replica is not None:
                 self.replicas.mark_down(replica, exc)
                 raise ReplicaLost(f"read replica {replica.describe()} failed: {exc}") from exc
-            raise
+            # The pool has dropped its connections made before the failure (a restart,
+            # say): the same read on a fresh one may well succeed.
+            raise ReadLost(f"database {index} closed the connection of a read: {exc}"
+                           ) from exc
         finally:
             await conn.close()
 
@@ -353,11 +358,12 @@ async def _retried_on_primary(
     open_read: Callable[..., AbstractAsyncContextManager[C]], index: int,
     query: Callable[[C, int], Awaitable[T]],
 ) -> T:
-    """A read on one database, run again on its primary if its replica failed midway."""
+    """A read on one database, run again on its primary if its replica failed midway, or
+    on a fresh connection if the server had closed the one it was given."""
     try:
         async with open_read(index) as conn:
             return await query(conn, index)
-    except ReplicaLost:
+    except ReadLost:
         async with open_read(index, primary=True) as conn:
             return await query(conn, index)
 
