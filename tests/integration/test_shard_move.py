@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy import insert
 
 from photofeed import ids
+from photofeed.adapters.sql import move_copy
 from photofeed.adapters.sql.move_tables import MOVED_TABLES, select_range, unlisted_tables
 from photofeed.adapters.sql.schema import affinity
 from photofeed.cli import main
@@ -342,3 +343,29 @@ async def fetch(url: str, query: str) -> list[Any]:
         return [row[0] for row in await conn.fetch(query)]
     finally:
         await conn.close()
+
+
+async def test_installing_change_capture_gives_way_to_a_write_in_progress(
+        databases: list[str]) -> None:
+    # Installing the capture triggers locks the tables one after another (alphabetically);
+    # a write holding a later table and then wanting an earlier one must neither wait on it
+    # for long nor be picked as a deadlock's victim.
+    writer, mover = await asyncpg.connect(databases[0]), await asyncpg.connect(databases[0])
+    try:
+        write = writer.transaction()
+        await write.start()
+        await writer.execute("UPDATE follows SET version = version WHERE false")
+        installing = asyncio.create_task(move_copy.start_capture(mover))
+        await asyncio.sleep(0.3)  # the mover holds the tables before follows, or retries
+        await asyncio.wait_for(
+            writer.execute("UPDATE accounts SET followers_count = followers_count WHERE false"),
+            timeout=5)
+        await write.commit()
+        await asyncio.wait_for(installing, timeout=30)
+        installed = await mover.fetchval(
+            "SELECT count(*) FROM pg_trigger WHERE tgname = $1", move_copy.TRIGGER)
+        assert installed == len(MOVED_TABLES)
+        await move_copy.stop_capture(mover)
+    finally:
+        await writer.close()
+        await mover.close()

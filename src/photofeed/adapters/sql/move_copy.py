@@ -12,9 +12,11 @@ delete alike, in every table.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import tempfile
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import asyncpg
@@ -35,6 +37,10 @@ STAGED = ("outbox",)
 TRIGGER = "photofeed_move_capture"
 _SPOOL_BYTES = 64 * 1024 * 1024
 _DELETE_BATCH = 5000
+# How long a change of triggers waits for each table's lock before stepping back, and how
+# often it tries (see _yielding_to_writes).
+DDL_LOCK_TIMEOUT = "100ms"
+DDL_ATTEMPTS = 200
 
 
 def _home(table: str) -> str:
@@ -52,21 +58,49 @@ async def primary_key(conn: asyncpg.Connection, table: str) -> list[str]:
 
 async def start_capture(source: asyncpg.Connection) -> None:
     """Record the key of every row written on the source from now on."""
-    async with source.transaction():
+    keys = {table: await primary_key(source, table) for table in MOVED_TABLES}
+
+    async def install() -> None:
         await source.execute("DELETE FROM shard_move_changes")
         for table in MOVED_TABLES:
-            arguments = ", ".join(f"'{c}'" for c in await primary_key(source, table))
+            arguments = ", ".join(f"'{c}'" for c in keys[table])
             await source.execute(f'DROP TRIGGER IF EXISTS {TRIGGER} ON public."{table}"')
             await source.execute(
                 f'CREATE TRIGGER {TRIGGER} AFTER INSERT OR UPDATE OR DELETE ON public."{table}" '
                 f"FOR EACH ROW EXECUTE FUNCTION photofeed_capture_change({arguments})")
 
+    await _yielding_to_writes(source, install)
+
 
 async def stop_capture(source: asyncpg.Connection) -> None:
-    async with source.transaction():
+    async def remove() -> None:
         for table in MOVED_TABLES:
             await source.execute(f'DROP TRIGGER IF EXISTS {TRIGGER} ON public."{table}"')
         await source.execute("DELETE FROM shard_move_changes")
+
+    await _yielding_to_writes(source, remove)
+
+
+async def _yielding_to_writes(conn: asyncpg.Connection,
+                              change: Callable[[], Awaitable[None]]) -> None:
+    """Run a change of triggers in one transaction that gives way to the service's writes.
+
+    Changing a table's triggers locks it exclusively, table after table, until the commit.
+    A write transaction holding one of these tables and wanting the next would deadlock
+    with it, and PostgreSQL might pick the write as the victim. Waiting at most
+    DDL_LOCK_TIMEOUT for each lock (well below deadlock_timeout, 1 s by default), the change
+    steps back instead, releasing what it took, and tries again a moment later.
+    """
+    for attempt in range(DDL_ATTEMPTS):
+        try:
+            async with conn.transaction():
+                await conn.execute(f"SET LOCAL lock_timeout = '{DDL_LOCK_TIMEOUT}'")
+                await change()
+            return
+        except (asyncpg.LockNotAvailableError, asyncpg.DeadlockDetectedError):
+            await asyncio.sleep(min(0.02 * (attempt + 1), 0.5))
+    raise RuntimeError(f"could not change the capture triggers in {DDL_ATTEMPTS} attempts: "
+                       "writes kept the tables busy; run the move again")
 
 
 async def prepare_target(target: asyncpg.Connection, first: int, last: int) -> None:
