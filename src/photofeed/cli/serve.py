@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -44,6 +45,8 @@ def run(args: argparse.Namespace) -> int:
     import photofeed.asgi  # noqa: F401
 
     settings = settings_from(args)
+    for caveat in multi_process_caveats(settings, args.workers):
+        print(f"note: {caveat}", file=sys.stderr, flush=True)
     port = settings.port or _free_port(settings.host)
     if not settings.public_url:
         settings = settings.model_copy(update={"port": port})
@@ -58,6 +61,17 @@ def run(args: argparse.Namespace) -> int:
     print(f"photofeed is listening on {settings.base_url}/", flush=True)
     server.serve()
     return 0
+
+
+def multi_process_caveats(settings: Settings, workers: int) -> list[str]:
+    """What someone starting several server processes on this configuration should know."""
+    if workers > 1 and not settings.events_url:
+        # Each process has its own in-process event bus; the one whose worker handled a
+        # post publishes it, so clients of the other processes would never hear of it.
+        return ["live events (streaming, long polls) reach only the clients of the server "
+                "process that published them; set PHOTOFEED_EVENTS_URL=redis://... so that "
+                "every process shares them"]
+    return []
 
 
 def app_from_environment() -> ASGIApp:

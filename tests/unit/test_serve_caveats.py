@@ -1,0 +1,18 @@
+"""What `photofeed serve` tells someone who starts several processes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from photofeed.cli.serve import multi_process_caveats
+from photofeed.config import Settings
+
+
+def test_several_processes_without_a_shared_event_bus_are_warned(tmp_path: Path) -> None:
+    embedded = Settings(data_dir=tmp_path)
+    shared = Settings(data_dir=tmp_path, events_url="redis://127.0.0.1:6379/0")
+    assert multi_process_caveats(embedded, 1) == []
+    assert multi_process_caveats(shared, 2) == []
+    [caveat] = multi_process_caveats(embedded, 2)
+    assert "PHOTOFEED_EVENTS_URL" in caveat
+    assert "streaming" in caveat
