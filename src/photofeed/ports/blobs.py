@@ -97,6 +97,12 @@ def validate_key(key: str) -> str:
     return key
 
 
+def validate_range(start: int, length: int | None) -> None:
+    """Raise ValueError for a byte range no store can serve: a negative start or length."""
+    if start < 0 or (length is not None and length < 0):
+        raise ValueError("start and length must not be negative")
+
+
 def key_for_digest(sha256_hex: str, suffix: str = "") -> str:
     """Return the content-addressed key for a SHA-256 hex digest and a suffix like ".webp"."""
     return validate_key(sha256_hex.lower() + suffix.lower())

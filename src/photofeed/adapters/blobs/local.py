@@ -16,7 +16,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from photofeed.ports.blobs import BlobInfo, BlobIntegrityError, BlobNotFound, validate_key
+from photofeed.ports.blobs import (
+    BlobInfo,
+    BlobIntegrityError,
+    BlobNotFound,
+    validate_key,
+    validate_range,
+)
 
 _CHUNK = 256 * 1024
 _DEFAULT_TYPE = "application/octet-stream"
@@ -64,8 +70,7 @@ class LocalBlobStore:
     ) -> AsyncIterator[bytes]:
         """Return the chunks of bytes [start, start + length), or raise BlobNotFound now."""
         validate_key(key)
-        if start < 0 or (length is not None and length < 0):
-            raise ValueError("start and length must not be negative")
+        validate_range(start, length)
         fh = await asyncio.to_thread(self._open, key)
         return self._chunks(fh, start, length)
 

@@ -30,6 +30,7 @@ from photofeed.ports.blobs import (
     BlobNotFound,
     sha256_of_file,
     validate_key,
+    validate_range,
 )
 
 if TYPE_CHECKING:
@@ -146,8 +147,7 @@ class S3BlobStore:
     ) -> AsyncIterator[bytes]:
         """Return the chunks of bytes [start, start + length), or raise BlobNotFound now."""
         validate_key(key)
-        if start < 0 or (length is not None and length < 0):
-            raise ValueError("start and length must not be negative")
+        validate_range(start, length)
         if length == 0:
             await self.stat(key)  # nothing to read, but a missing blob must still be told
             return _nothing()
