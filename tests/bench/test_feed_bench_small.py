@@ -29,6 +29,15 @@ def _numbers(cell: str) -> list[float]:
     return [float(n.replace(",", "")) for n in NUMBER.findall(cell)]
 
 
+def assert_reads_measured(mode: str, row: dict[str, str]) -> None:
+    """Ordered latency percentiles in process and over HTTP, and reads per second."""
+    for column in ("server p50/p95/p99 ms", "HTTP 1 client p50/p95/p99 ms",
+                   "HTTP 8 clients p50/p95/p99 ms"):
+        p50, p95, p99 = _numbers(row[column])
+        assert 0 < p50 <= p95 <= p99, (mode, column, row[column])
+    assert _numbers(row["reads/s (8 clients)"])[0] > 0, (mode, row)
+
+
 def test_small_feed_benchmark_reports_every_mode(tmp_path: Path) -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "feed.py"), "--small", "--users", "600",
@@ -42,11 +51,7 @@ def test_small_feed_benchmark_reports_every_mode(tmp_path: Path) -> None:
     rows = _rows(table)
     assert set(rows) == set(MODES), table
     for mode, row in rows.items():
-        for column in ("server p50/p95/p99 ms", "HTTP 1 client p50/p95/p99 ms",
-                       "HTTP 8 clients p50/p95/p99 ms"):
-            p50, p95, p99 = _numbers(row[column])
-            assert 0 < p50 <= p95 <= p99, (mode, column, row[column])
-        assert _numbers(row["reads/s (8 clients)"])[0] > 0, (mode, row)
+        assert_reads_measured(mode, row)
         assert _numbers(row["CPU ms/read HTTP server"])[0] > 0, (mode, row)
         assert all(n >= 0 for cell in row.values() for n in _numbers(cell)), (mode, row)
         assert _numbers(row["lag p99 s (push author)"])[0] < 30, (mode, "post never seen")
