@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from photofeed import ids
 from photofeed.adapters.sql.id_lists import in_ids
+from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.row_decoding import RowDecoder
 from photofeed.adapters.sql.schema import account_emails, accounts
@@ -20,7 +21,8 @@ from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
 # Accounts decoded once per distinct row: a feed page shows the same authors again and again.
 ACCOUNT_CACHE_SIZE = 4096
-_POPULAR = select(accounts.c.id).where(accounts.c.followers_count >= bindparam("count"))
+_POPULAR = Prepared(select(accounts.c.id).where(
+    accounts.c.followers_count >= bindparam("count")))
 
 
 def _account(row: Mapping[str, Any]) -> Account:
@@ -30,8 +32,8 @@ def _account(row: Mapping[str, Any]) -> Account:
 _ACCOUNTS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
                        skip=frozenset({"username_key"}))
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_ID = select(*_ACCOUNTS.columns).where(accounts.c.id == bindparam("id"))
-_BY_IDS = select(*_ACCOUNTS.columns).where(in_ids(accounts.c.id))
+_BY_ID = Prepared(select(*_ACCOUNTS.columns).where(accounts.c.id == bindparam("id")))
+_BY_IDS = Prepared(select(*_ACCOUNTS.columns).where(in_ids(accounts.c.id)))
 
 
 class SqlAccountStore:
@@ -81,14 +83,14 @@ class SqlAccountStore:
 
     async def get(self, account_id: int) -> Account | None:
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            row = (await conn.execute(_BY_ID, {"id": account_id})).first()
-        return _ACCOUNTS.decode(row) if row else None
+            rows = await _BY_ID.rows(conn, {"id": account_id})
+        return _ACCOUNTS.decode(rows[0]) if rows else None
 
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Account]:
-            rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
+            rows = await _BY_IDS.rows(conn, {"ids": groups[index]})
             return [_ACCOUNTS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
@@ -96,7 +98,7 @@ class SqlAccountStore:
 
     async def with_followers_at_least(self, count: int) -> set[int]:
         async def fetch(conn: Reads, index: int) -> list[int]:
-            return list((await conn.execute(_POPULAR, {"count": count})).scalars())
+            return await _POPULAR.scalars(conn, {"count": count})
 
         batches = await self._router.gather_engines(range(len(self._router.engines)), fetch)
         return {i for batch in batches for i in batch}

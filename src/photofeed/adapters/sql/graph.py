@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from photofeed import ids
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
+from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.queries import fetch_page, upsert
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import accounts, blocked_by, blocks, followers, follows
@@ -25,7 +26,7 @@ ACCEPTED = "accepted"
 # from SQLite's page cache.
 # What the viewer's shard knows about its relations to a set of accounts, in one statement:
 # (kind, other account, state) rows from the four edge tables kept there.
-_RELATIONS = union_all(
+_RELATIONS = Prepared(union_all(
     select(literal("following").label("kind"), follows.c.target_id.label("other"),
            follows.c.state).where(follows.c.account_id == bindparam("me"),
                                   in_ids(follows.c.target_id)),
@@ -38,10 +39,11 @@ _RELATIONS = union_all(
     select(literal("blocked_by"), blocked_by.c.account_id, blocked_by.c.state).where(
         blocked_by.c.target_id == bindparam("me"),
         in_ids(blocked_by.c.account_id),
-        blocked_by.c.state == "active"))
-_FOLLOWEES = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
-                                              follows.c.state == ACCEPTED)
-_FOLLOWED_AMONG = _FOLLOWEES.where(in_ids(follows.c.target_id))
+        blocked_by.c.state == "active")))
+_FOLLOWEES_QUERY = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
+                                                    follows.c.state == ACCEPTED)
+_FOLLOWEES = Prepared(_FOLLOWEES_QUERY)
+_FOLLOWED_AMONG = Prepared(_FOLLOWEES_QUERY.where(in_ids(follows.c.target_id)))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -145,9 +147,9 @@ class SqlGraphStore:
         facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
         values = {"me": account_id, "ids": targets}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            rows = (await conn.execute(_RELATIONS, values)).all()
-        for row in rows:
-            kind, state, fact = row.kind, row.state, facts[row.other]
+            rows = await _RELATIONS.rows(conn, values)
+        for kind, other, state in rows:
+            fact = facts[other]
             if kind == "following":
                 fact |= {"following": state == ACCEPTED, "requested": state == "requested"}
             elif kind == "followed_by":
@@ -179,9 +181,9 @@ class SqlGraphStore:
 
     async def followee_ids(self, account_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            return list((await conn.execute(_FOLLOWEES, {"me": account_id})).scalars())
+            return await _FOLLOWEES.scalars(conn, {"me": account_id})
 
     async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
         values = {"me": account_id, "ids": list(target_ids)}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            return set((await conn.execute(_FOLLOWED_AMONG, values)).scalars())
+            return set(await _FOLLOWED_AMONG.scalars(conn, values))

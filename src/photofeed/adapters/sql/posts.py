@@ -16,6 +16,7 @@ from photofeed import ids
 from photofeed.adapters.sql import codec
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
+from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.row_decoding import RowDecoder
@@ -39,9 +40,9 @@ _AUTHORS_RECENT = PagedQuery(
         in_ids(account_posts.c.account_id, "authors"),
         account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct"),
     account_posts.c.post_id)
-_FAVOURITED = select(favourites.c.post_id).where(
+_FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
-    in_ids(favourites.c.post_id))
+    in_ids(favourites.c.post_id)))
 
 
 def _post(row: Mapping[str, Any]) -> Post:
@@ -60,8 +61,8 @@ def _post(row: Mapping[str, Any]) -> Post:
 
 _POSTS = RowDecoder(posts, _post, cache_size=POST_CACHE_SIZE)
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_ID = select(*_POSTS.columns).where(posts.c.id == bindparam("id"))
-_BY_IDS = select(*_POSTS.columns).where(in_ids(posts.c.id))
+_BY_ID = Prepared(select(*_POSTS.columns).where(posts.c.id == bindparam("id")))
+_BY_IDS = Prepared(select(*_POSTS.columns).where(in_ids(posts.c.id)))
 
 
 def _row(post: Post) -> dict[str, Any]:
@@ -121,14 +122,14 @@ class SqlPostStore:
 
     async def get(self, post_id: int) -> Post | None:
         async with self._router.read(ids.shard_of(post_id)) as conn:
-            row = (await conn.execute(_BY_ID, {"id": post_id})).first()
-        return _POSTS.decode(row) if row else None
+            rows = await _BY_ID.rows(conn, {"id": post_id})
+        return _POSTS.decode(rows[0]) if rows else None
 
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Post]:
-            rows = await conn.execute(_BY_IDS, {"ids": groups[index]})
+            rows = await _BY_IDS.rows(conn, {"ids": groups[index]})
             return [_POSTS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
@@ -192,8 +193,8 @@ class SqlPostStore:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[int]:
-            return list((await conn.execute(_FAVOURITED, {"account_id": account_id,
-                                                          "ids": groups[index]})).scalars())
+            return await _FAVOURITED.scalars(conn, {"account_id": account_id,
+                                                    "ids": groups[index]})
 
         return {pid for batch in await self._router.gather_engines(groups, fetch)
                 for pid in batch}

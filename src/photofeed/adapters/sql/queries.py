@@ -8,6 +8,7 @@ from sqlalchemy import Column, Select, Table, bindparam
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.router import Reads
 from photofeed.domain.graph import Page
 
@@ -58,8 +59,8 @@ class PagedQuery:
     def __init__(self, query: Select[Any], column: Column[Any]) -> None:
         bounded = query.where(column < bindparam("page_before"),
                               column > bindparam("page_after"))
-        self._newest = bounded.order_by(column.desc()).limit(bindparam("page_limit"))
-        self._oldest = bounded.order_by(column.asc()).limit(bindparam("page_limit"))
+        self._newest = Prepared(bounded.order_by(column.desc()).limit(bindparam("page_limit")))
+        self._oldest = Prepared(bounded.order_by(column.asc()).limit(bindparam("page_limit")))
 
     async def fetch(self, conn: Reads, page: Page, **values: Any) -> list[Any]:
         """One page of rows, newest first; `values` fill the query's own parameters."""
@@ -67,6 +68,6 @@ class PagedQuery:
         bounds = {"page_before": page.max_id if page.max_id is not None else _HIGHEST,
                   "page_after": after, "page_limit": page.limit}
         if page.min_id is not None:
-            rows = list((await conn.execute(self._oldest, values | bounds)).all())
-            return rows[::-1]
-        return list((await conn.execute(self._newest, values | bounds)).all())
+            rows = await self._oldest.rows(conn, values | bounds)
+            return list(reversed(rows))
+        return list(await self._newest.rows(conn, values | bounds))

@@ -55,6 +55,7 @@ class InlineReads:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._driver = conn.connection.dbapi_connection
 
     @property
     def dialect(self) -> Dialect:
@@ -62,6 +63,12 @@ class InlineReads:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         return self._conn.execute(statement, parameters)
+
+    def run(self, sql: str, parameters: list[Any]) -> list[Any]:
+        """Compiled SQL straight on the driver (prepared.py): the rows as tuples."""
+        assert self._driver is not None
+        rows: list[Any] = self._driver.execute(sql, parameters).fetchall()
+        return rows
 
     def close(self) -> None:
         self._conn.close()
