@@ -65,6 +65,7 @@ from photofeed.services.posts import PostService
 from photofeed.services.read_your_writes import ReadYourWrites
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
+from photofeed.services.token_cache import TokenCache
 from photofeed.services.upload_quota import QuotaLimits, UploadQuota
 from photofeed.services.viewing import Viewing
 
@@ -317,8 +318,10 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     account_store = SqlAccountStore(router)
     accounts = AccountService(store=account_store, hasher=hasher, id_source=id_source)
     ttl = settings.access_token_ttl_seconds
+    events = _event_bus(settings, redis_clients)
+    tokens = TokenCache(events)
     oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
-                         token_ttl=timedelta(seconds=ttl) if ttl else None)
+                         tokens=tokens, token_ttl=timedelta(seconds=ttl) if ttl else None)
     throttle = Throttle(limiter=_rate_limiter(settings, redis_clients), limits=ThrottleLimits(
         signin_per_ip=settings.signin_limit_per_ip,
         signin_per_account=settings.signin_limit_per_account,
@@ -338,7 +341,6 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
                           inactive_days=settings.inactive_days, cap=settings.feed_cap)
     feeds = _feed_store(settings, router, redis_clients)
-    events = _event_bus(settings, redis_clients)
     fanout = FanOut(feeds=feeds, posts=post_store, accounts=account_store, graph=graph_store,
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
@@ -369,6 +371,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           periodic_jobs=periodic,
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
+    container._tasks.append(asyncio.create_task(tokens.follow_revocations()))
     container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     if router.replicas.configured:
         container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))

@@ -16,3 +16,4 @@ def test_several_processes_without_a_shared_event_bus_are_warned(tmp_path: Path)
     [caveat] = multi_process_caveats(embedded, 2)
     assert "PHOTOFEED_EVENTS_URL" in caveat
     assert "streaming" in caveat
+    assert "revoked access token" in caveat

@@ -69,8 +69,9 @@ def multi_process_caveats(settings: Settings, workers: int) -> list[str]:
         # Each process has its own in-process event bus; the one whose worker handled a
         # post publishes it, so clients of the other processes would never hear of it.
         return ["live events (streaming, long polls) reach only the clients of the server "
-                "process that published them; set PHOTOFEED_EVENTS_URL=redis://... so that "
-                "every process shares them"]
+                "process that published them, and a revoked access token keeps working on "
+                "the other processes for up to 30 seconds; set "
+                "PHOTOFEED_EVENTS_URL=redis://... so that every process shares them"]
     return []
 
 

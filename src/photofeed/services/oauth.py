@@ -22,6 +22,7 @@ from photofeed.domain.scopes import Scopes, UnknownScope
 from photofeed.ports.oauth import OAuthStore
 from photofeed.services.accounts import AccountService
 from photofeed.services.clock import Clock, utc_now
+from photofeed.services.token_cache import TokenCache
 
 CODE_LIFETIME = timedelta(minutes=10)
 MAX_REDIRECT_URIS = 10
@@ -30,8 +31,10 @@ _CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")  # what new_secret() makes
 
 class OAuthService:
     def __init__(self, *, store: OAuthStore, accounts: AccountService, id_source: ids.IdGenerator,
-                 token_ttl: timedelta | None = None, clock: Clock = utc_now) -> None:
+                 tokens: TokenCache, token_ttl: timedelta | None = None,
+                 clock: Clock = utc_now) -> None:
         self._store = store
+        self._tokens = tokens
         self._accounts = accounts
         self._ids = id_source
         self._token_ttl = token_ttl
@@ -126,12 +129,20 @@ class OAuthService:
             raise OAuthError("unauthorized_client", "You are not authorized to revoke this "
                              "token", status=403)
         await self._store.revoke_token(stored.token_hash, self._clock())
+        await self._tokens.revoked(stored.token_hash)
 
     async def bearer(self, token: str) -> AccessToken:
         """The stored token behind a bearer string, if it may still be used."""
-        stored = await self._store.get_token(secret_hash(token)) if token else None
-        if stored is None:
+        if not token:
             raise Unauthenticated("The access token is invalid")
+        hashed = secret_hash(token)
+        stored = self._tokens.get(hashed)
+        if stored is None:
+            stored = await self._store.get_token(hashed)
+            if stored is None:
+                raise Unauthenticated("The access token is invalid")
+            if stored.revoked_at is None:
+                self._tokens.keep(stored)
         if stored.revoked_at is not None:
             raise Unauthenticated("The access token was revoked")
         if not stored.usable_at(self._clock()):
