@@ -77,6 +77,14 @@ async def _requests(app: Any, tokens: list[str], count: int, limit: int) -> tupl
     return time.process_time() - cpu, size
 
 
+def _heap_mb() -> float:
+    """Anonymous memory (the heap and its caches), leaving out SQLite's mapped files."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")  # not Linux
+
+
 async def _measure(args: argparse.Namespace, data: DataSet) -> None:
     config = config_for(Embedded(data), data, args.mode, cap=800)
     with tempfile.TemporaryDirectory(prefix="feed-stack-") as scratch:
@@ -87,8 +95,8 @@ async def _measure(args: argparse.Namespace, data: DataSet) -> None:
             for round_ in range(args.rounds):
                 cpu, size = await _requests(app, tokens, args.requests, args.limit)
                 print(f"round {round_ + 1}: {cpu * 1000 / args.requests:.2f} ms CPU per "
-                      f"request, {size / args.requests / 1000:.1f} kB per response",
-                      flush=True)
+                      f"request, {size / args.requests / 1000:.1f} kB per response, "
+                      f"{_heap_mb():.0f} MB of process memory", flush=True)
             if args.profile:
                 profiler = cProfile.Profile()
                 profiler.enable()

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections import OrderedDict
+from collections.abc import Iterable
 from typing import Any
+
+import orjson
 
 from photofeed.api.entities import account_json, iso, media_url
 from photofeed.api.media_links import download_link, media_link
@@ -47,35 +50,47 @@ def media_json(item: MediaAttachment, base_url: str, *, public: bool = False) ->
     }
 
 
-# Statuses rendered once per (post, author) pair of objects. The stores hand out the same
+# Statuses rendered to JSON once per (post, author) pair of objects, and per value of
+# `favourited`, the one field that depends on the viewer. The stores hand out the same
 # objects for as long as their rows are unchanged (adapters/sql/row_decoding.py), so a
 # popular post is rendered once rather than on every page that shows it; a like or an edit
-# gives a new object and so a new rendering. Bounded; the oldest-used go first.
-RENDERED_STATUSES = 4096
-_rendered: OrderedDict[tuple[int, int, str], tuple[Post, Account, dict[str, Any]]] = \
+# gives a new object and so a new rendering. Kept as bytes: a page of statuses is then
+# their concatenation, and an entry takes a third of the memory of the nested dicts.
+# Bounded (about 3 kB each); the oldest-used go first.
+RENDERED_STATUSES = 16384
+_rendered: OrderedDict[tuple[int, int, str, bool], tuple[Post, Account, bytes]] = \
     OrderedDict()
 
 
-def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[str, Any]:
-    """The Status entity as this viewer sees it. Its nested values are shared between
-    callers: read them, never change them."""
+def status_bytes(view: PostView, base_url: str) -> bytes:
+    """The Status entity as this viewer sees it, as JSON."""
     post, author = view.post, view.author
-    key = (id(post), id(author), base_url)
+    key = (id(post), id(author), base_url, view.favourited)
     found = _rendered.get(key)
     # The objects are kept with their rendering, so their IDs cannot be reused meanwhile.
     if found is not None and found[0] is post and found[1] is author:
         _rendered.move_to_end(key)
-        body = found[2]
-    else:
-        body = _render_status(post, author, base_url)
-        _rendered[key] = (post, author, body)
-        if len(_rendered) > RENDERED_STATUSES:
-            _rendered.popitem(last=False)
-    viewed = dict(body)
-    viewed["favourited"] = view.favourited
+        return found[2]
+    body = _render_status(post, author, base_url)
+    body["favourited"] = view.favourited
+    rendered = orjson.dumps(body)
+    _rendered[key] = (post, author, rendered)
+    if len(_rendered) > RENDERED_STATUSES:
+        _rendered.popitem(last=False)
+    return rendered
+
+
+def statuses_json(views: Iterable[PostView], base_url: str) -> bytes:
+    """A JSON array of Status entities."""
+    return b"[" + b",".join(status_bytes(v, base_url) for v in views) + b"]"
+
+
+def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[str, Any]:
+    """The Status entity as this viewer sees it."""
+    body: dict[str, Any] = orjson.loads(status_bytes(view, base_url))
     if source:
-        viewed["text"] = post.caption
-    return viewed
+        body["text"] = view.post.caption
+    return body
 
 
 def _render_status(post: Post, author: Account, base_url: str) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from photofeed.domain.accounts import Account, ProfileChanges, email_key, userna
 from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
 # Accounts decoded once per distinct row: a feed page shows the same authors again and again.
-ACCOUNT_CACHE_SIZE = 4096
+ACCOUNT_CACHE_SIZE = 16384
 _POPULAR = Prepared(select(accounts.c.id).where(
     accounts.c.followers_count >= bindparam("count")))
 

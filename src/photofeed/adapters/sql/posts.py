@@ -34,7 +34,7 @@ from photofeed.domain.graph import Edge, Page
 from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 # Posts decoded once per distinct row: a feed page reads the popular ones again and again.
-POST_CACHE_SIZE = 4096
+POST_CACHE_SIZE = 16384
 _AUTHORS_RECENT = PagedQuery(
     select(account_posts.c.post_id, account_posts.c.account_id).where(
         in_ids(account_posts.c.account_id, "authors"),

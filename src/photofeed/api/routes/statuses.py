@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from pydantic import Field, field_validator
 
 from photofeed.api import response_docs as doc
@@ -15,7 +15,7 @@ from photofeed.api.entities import account_json
 from photofeed.api.openapi_doc import body_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, parse
-from photofeed.api.status_entities import status_json
+from photofeed.api.status_entities import status_json, statuses_json
 from photofeed.domain import text
 from photofeed.domain.errors import NotFound
 from photofeed.domain.posts import MAX_MEDIA, NewPost, ProfileFilter, Visibility
@@ -155,12 +155,12 @@ async def favourited_by(status_id: str, request: Request, services: Services,
 
 @router.get("/api/v1/accounts/{account_id}/statuses", **doc.answers(list[doc.Status]))
 async def account_statuses(account_id: str, request: Request, services: Services,
-                           base_url: BaseUrl, caller: Reader) -> JSONResponse:
+                           base_url: BaseUrl, caller: Reader) -> Response:
     params = await parse(request, ProfileParams)
     views, cursors = await services.posts.by_author(
         viewer=_viewer(caller), account_id=_id(account_id),
         only=ProfileFilter(only_media=params.only_media,
                            exclude_replies=params.exclude_replies, pinned=params.pinned),
         page=page_from(request, default_limit=20, max_limit=40))
-    return JSONResponse([status_json(v, base_url) for v in views],
-                        headers=link_header(request, cursors))
+    return Response(statuses_json(views, base_url), headers=link_header(request, cursors),
+                    media_type="application/json")

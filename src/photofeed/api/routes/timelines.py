@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
-import orjson
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 from pydantic import Field
@@ -16,7 +15,7 @@ from photofeed.api.deps import BaseUrl, Caller, Services, optional, require
 from photofeed.api.openapi_doc import query_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, validate
-from photofeed.api.status_entities import status_json
+from photofeed.api.status_entities import statuses_json
 from photofeed.bootstrap import Container
 from photofeed.domain.accounts import Account
 from photofeed.domain.graph import Page
@@ -33,25 +32,15 @@ class HomeParams(Params):
     limit: int = Field(default=20)
 
 
-class FastJSONResponse(Response):
-    """JSON encoded by orjson: the same compact UTF-8 as JSONResponse, at a fraction of the
-    cost, which matters on the busiest read path (a page of 20 statuses is ~40 kB)."""
-
-    media_type = "application/json"
-
-    def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
-
-
-def _statuses(views: list[PostView], base_url: str,
-              headers: dict[str, str]) -> FastJSONResponse:
-    return FastJSONResponse([status_json(v, base_url) for v in views], headers=headers)
+def _statuses(views: list[PostView], base_url: str, headers: dict[str, str]) -> Response:
+    return Response(statuses_json(views, base_url), headers=headers,
+                    media_type="application/json")
 
 
 @router.get("/api/v1/timelines/home", **doc.answers(list[doc.Status]),
             openapi_extra=query_of(HomeParams))
 async def home(request: Request, services: Services, base_url: BaseUrl,
-               caller: Annotated[Caller, Depends(require("read:statuses"))]) -> FastJSONResponse:
+               caller: Annotated[Caller, Depends(require("read:statuses"))]) -> Response:
     params = validate(HomeParams, dict(request.query_params))
     timelines = services.timelines
     if params.order == "top":
@@ -95,7 +84,7 @@ async def _long_poll(services: Container, reader: Account, page: Page,
 @router.get("/api/v1/timelines/public", **doc.answers(list[doc.Status]))
 async def public(request: Request, services: Services, base_url: BaseUrl,
                  caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
-                 ) -> FastJSONResponse:
+                 ) -> Response:
     views, cursors = await services.timelines.public(
         viewer=caller.account if caller else None, page=page_from(request, default_limit=20,
                                                                    max_limit=40))
@@ -105,7 +94,7 @@ async def public(request: Request, services: Services, base_url: BaseUrl,
 @router.get("/api/v1/timelines/tag/{hashtag}", **doc.answers(list[doc.Status]))
 async def tag(hashtag: str, request: Request, services: Services, base_url: BaseUrl,
               caller: Annotated[Caller | None, Depends(optional("read:statuses"))],
-              ) -> FastJSONResponse:
+              ) -> Response:
     views, cursors = await services.timelines.public(
         viewer=caller.account if caller else None,
         page=page_from(request, default_limit=20, max_limit=40),
