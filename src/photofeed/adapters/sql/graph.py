@@ -40,10 +40,13 @@ _RELATIONS = Prepared(union_all(
         blocked_by.c.target_id == bindparam("me"),
         in_ids(blocked_by.c.account_id),
         blocked_by.c.state == "active")))
-_FOLLOWEES_QUERY = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
-                                                    follows.c.state == ACCEPTED)
-_FOLLOWEES = Prepared(_FOLLOWEES_QUERY)
-_FOLLOWED_AMONG = Prepared(_FOLLOWEES_QUERY.where(in_ids(follows.c.target_id)))
+_FOLLOWEES = Prepared(select(follows.c.target_id).where(
+    follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
+# By the (account, target) key, one seek per candidate; the state is checked on the rows
+# found. With the state in the query, the planner chose the (account, state) index and
+# walked every followee of the reader instead.
+_FOLLOWED_AMONG = Prepared(select(follows.c.target_id, follows.c.state).where(
+    follows.c.account_id == bindparam("me"), in_ids(follows.c.target_id)))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -186,4 +189,5 @@ class SqlGraphStore:
     async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
         values = {"me": account_id, "ids": list(target_ids)}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            return set(await _FOLLOWED_AMONG.scalars(conn, values))
+            rows = await _FOLLOWED_AMONG.rows(conn, values)
+        return {target for target, state in rows if state == ACCEPTED}
