@@ -7,6 +7,7 @@ Keys carry the reader's ID in a hash tag, so each feed is one Redis Cluster slot
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 
 from redis.asyncio import Redis
@@ -16,6 +17,9 @@ from photofeed.domain.graph import Page
 
 _WIDTH = 19  # digits of the largest positive 64-bit integer
 CHUNK = 1000
+# As in the SQL feed store: trimming on every push would double the commands of a fan-out;
+# trimming now and then keeps each feed within a few dozen entries of the cap.
+TRIM_ODDS = 1 / 16
 
 
 def _member(entry: FeedEntry) -> str:
@@ -55,8 +59,10 @@ class RedisFeedStore:
             # One round trip per chunk of readers; no transaction, as each feed is one key.
             async with self._redis.pipeline(transaction=False) as pipe:
                 for owner in owner_ids[start:start + CHUNK]:
-                    pipe.zadd(self.key(owner), members)
-                    pipe.zremrangebyrank(self.key(owner), 0, -self._cap - 1)
+                    key = self.key(owner)
+                    pipe.zadd(key, members)
+                    if len(members) > 1 or random.random() < TRIM_ODDS:  # noqa: S311
+                        pipe.zremrangebyrank(key, 0, -self._cap - 1)
                 await pipe.execute()
         return len(owner_ids) * len(members)
 
