@@ -332,7 +332,10 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     graph_store = SqlGraphStore(router, signal)
     graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source)
     post_store = SqlPostStore(router, signal)
-    viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store)
+    # Reads that wait on a network are worth overlapping; inline SQLite reads never wait.
+    overlap_reads = not router.reads_inline or settings.feed_url != "sql"
+    viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store,
+                      overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
     media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
     posts = PostService(store=post_store, media=media.store, accounts=account_store,
@@ -345,7 +348,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
                           graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
-                          policy=policy,
+                          policy=policy, overlap_reads=overlap_reads,
                           celebrities=Celebrities(account_store, policy.celebrity_followers))
     search = SearchService(index=SqlSearchIndex(router), posts=post_store, graph=graph_store,
                            viewing=viewing)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
@@ -30,7 +30,23 @@ Services = Annotated[Container, Depends(_container)]
 def base_url(request: Request) -> str:
     """Where links in responses should point: the configured public URL, else this host."""
     configured: str = request.app.state.container.settings.public_url
-    return configured.rstrip("/") if configured else str(request.base_url).rstrip("/")
+    if configured:
+        return configured.rstrip("/")
+    # Starlette parses and checks the Host header anew for each request; the answer depends
+    # only on these parts of the request, so it is worked out once for each combination.
+    scope = request.scope
+    key = (scope.get("scheme"), request.headers.get("host"), scope.get("server"),
+           scope.get("root_path"))
+    found = _BASE_URLS.get(key)
+    if found is None:
+        if len(_BASE_URLS) >= _MAX_BASE_URLS:  # Host headers come from clients: stay bounded
+            _BASE_URLS.clear()
+        found = _BASE_URLS[key] = str(request.base_url).rstrip("/")
+    return found
+
+
+_MAX_BASE_URLS = 64
+_BASE_URLS: dict[tuple[Any, ...], str] = {}
 
 
 async def _base_url(request: Request) -> str:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import json
@@ -20,6 +19,7 @@ from photofeed.ports.affinity import AffinityStore
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
+from photofeed.services import overlap
 from photofeed.services.celebrities import Celebrities
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.feed_write import FanOut, author_channel, reader_channel
@@ -37,8 +37,9 @@ class Timelines:
     def __init__(self, *, feeds: FeedStore, posts: PostStore, accounts: AccountStore,
                  graph: GraphStore, affinity: AffinityStore, viewing: Viewing,
                  fanout: FanOut, policy: FanoutPolicy, celebrities: Celebrities,
-                 clock: Clock = utc_now) -> None:
+                 overlap_reads: bool = True, clock: Clock = utc_now) -> None:
         self._feeds = feeds
+        self._overlap = overlap_reads
         self._posts = posts
         self._accounts = accounts
         self._graph = graph
@@ -53,7 +54,7 @@ class Timelines:
         """The chronological News Feed and the cursors of the entries it covered."""
         await self._note_activity(reader)
         # The stored page does not depend on who is pulled: one wait for both, not two.
-        first, pulled = await asyncio.gather(self._stored(reader.id, page),
+        first, pulled = await overlap.gather(self._overlap, self._stored(reader.id, page),
                                              self._pulled_authors(reader.id))
         stored: list[FeedEntry] | None = first
         for _ in range(MAX_SKIPPED_PAGES):
@@ -110,7 +111,7 @@ class Timelines:
         """
         stored_page = self._stored(reader_id, page) if stored is None else _ready(stored)
         pulled_page = self._posts.recent_by_authors(pulled, page) if pulled else _ready([])
-        sources = list(await asyncio.gather(stored_page, pulled_page))
+        sources = list(await overlap.gather(self._overlap, stored_page, pulled_page))
         return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def _stored(self, reader_id: int, page: Page) -> list[FeedEntry]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from typing import TypeVar
 
 from photofeed.domain.accounts import Account
@@ -13,11 +12,14 @@ from photofeed.domain.visibility import can_see_profile_content, can_view_post
 from photofeed.ports.accounts import AccountStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
+from photofeed.services import overlap
 
 
 class Viewing:
-    def __init__(self, *, posts: PostStore, accounts: AccountStore, graph: GraphStore) -> None:
+    def __init__(self, *, posts: PostStore, accounts: AccountStore, graph: GraphStore,
+                 overlap_reads: bool = True) -> None:
         self._posts = posts
+        self._overlap = overlap_reads
         self._accounts = accounts
         self._graph = graph
 
@@ -44,7 +46,8 @@ class Viewing:
         # Likes are asked for every post; only those of the visible ones are used.
         no_accounts: dict[int, Account] = {}
         no_relationships: dict[int, Relationship] = {}
-        by_id, relationships, liked = await asyncio.gather(
+        by_id, relationships, liked = await overlap.gather(
+            self._overlap,
             self._accounts.get_many(wanted) if wanted else _ready(no_accounts),
             self._graph.relationships(viewer_id, wanted) if viewer_id and wanted
             else _ready(no_relationships),

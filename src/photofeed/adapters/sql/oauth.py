@@ -2,19 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.engine import RowMapping
 
 from photofeed import ids
+from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.schema import oauth_apps, oauth_codes, oauth_tokens
 from photofeed.domain.oauth import AccessToken, Application, AuthorizationCode
 from photofeed.domain.scopes import Scopes
 
-# Built once: every authenticated request looks its token up.
-_TOKEN = select(oauth_tokens).where(oauth_tokens.c.token_hash == bindparam("hash"))
+# Built once: every authenticated request whose token this process has not kept looks
+# it up (services/token_cache.py).
+_TOKEN = Prepared(select(
+    oauth_tokens.c.token_hash, oauth_tokens.c.client_id, oauth_tokens.c.account_id,
+    oauth_tokens.c.scopes, oauth_tokens.c.created_at, oauth_tokens.c.expires_at,
+    oauth_tokens.c.revoked_at).where(oauth_tokens.c.token_hash == bindparam("hash")))
 
 
 def _app(row: RowMapping) -> Application:
@@ -25,11 +32,12 @@ def _app(row: RowMapping) -> Application:
         created_at=row["created_at"])
 
 
-def _token(row: RowMapping) -> AccessToken:
+def _token(row: Sequence[Any]) -> AccessToken:
+    token_hash, client_id, account_id, scopes, created_at, expires_at, revoked_at = row
     return AccessToken(
-        token_hash=row["token_hash"], client_id=row["client_id"], account_id=row["account_id"],
-        scopes=Scopes.parse(row["scopes"]), created_at=row["created_at"],
-        expires_at=row["expires_at"], revoked_at=row["revoked_at"])
+        token_hash=token_hash, client_id=client_id, account_id=account_id,
+        scopes=Scopes.parse(scopes), created_at=created_at, expires_at=expires_at,
+        revoked_at=revoked_at)
 
 
 def _code(row: RowMapping) -> AuthorizationCode:
@@ -67,8 +75,8 @@ class SqlOAuthStore:
     async def get_token(self, token_hash: str) -> AccessToken | None:
         # On the primary: a new token works at once, and a revoked one stops at once.
         async with self._router.read(ids.shard_for_key(token_hash), primary=True) as conn:
-            row = (await conn.execute(_TOKEN, {"hash": token_hash})).mappings().first()
-        return _token(row) if row else None
+            rows = await _TOKEN.rows(conn, {"hash": token_hash})
+        return _token(rows[0]) if rows else None
 
     async def revoke_token(self, token_hash: str, at: datetime) -> None:
         async with self._router.write(ids.shard_for_key(token_hash)) as conn:

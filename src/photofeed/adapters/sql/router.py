@@ -170,6 +170,11 @@ class ShardRouter:
         return self.engines[self.engine_index(shard)]
 
     @property
+    def reads_inline(self) -> bool:
+        """Whether every database is read inline (SQLite files), never waiting on a network."""
+        return all(reader is not None for reader in self._inline)
+
+    @property
     def directory(self) -> AsyncEngine:
         """The database for the few global tables (shard 0's)."""
         return self.engines[0]
