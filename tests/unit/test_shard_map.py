@@ -9,10 +9,13 @@ import pytest
 from photofeed import ids
 from photofeed.adapters.sql.shard_map import (
     BadShardMap,
+    ShardRange,
+    describe_map,
     even_ranges,
     parse,
     replicas_by_database,
     safe_url,
+    with_moves,
 )
 
 
@@ -44,6 +47,17 @@ def test_bad_maps_are_refused_with_the_reason(text: str, complaint: str) -> None
 def test_passwords_never_appear_in_messages() -> None:
     assert "secret" not in safe_url("postgresql://app:secret@db/pf")
     assert ids.LOGICAL_SHARDS == 8192
+
+
+def test_the_printed_map_reads_back_as_the_same_map_with_replicas() -> None:
+    configured = parse("0-4095=postgresql://app:secret@db1/pf|postgresql://app:secret@db1r/pf;"
+                       "4096-8191=postgresql://app:secret@db2/pf")
+    move = ShardRange(4096, 8191, "postgresql://app:secret@db3/pf")
+    moved = with_moves(configured, [move])
+    shown = describe_map(moved, replicas_by_database(configured))
+    assert "secret" not in shown  # printed to a terminal: passwords hidden by default
+    copied = describe_map(moved, replicas_by_database(configured), passwords=True)
+    assert parse(copied) == [configured[0], move]
 
 
 def test_a_database_may_name_its_read_replicas() -> None:

@@ -14,6 +14,9 @@ def add_parser(commands: Any) -> list[argparse.ArgumentParser]:
     shards = commands.add_parser("shards", help="show the shard map, move logical shards")
     actions = shards.add_subparsers(dest="action", required=True)
     show = actions.add_parser("show", help="print the current shard map and moves")
+    show.add_argument("--with-passwords", action="store_true",
+                      help="print the map as a PHOTOFEED_SHARDS value with its passwords, "
+                           "to copy into configuration")
     show.set_defaults(run=run_show)
     move = actions.add_parser(
         "move", help="move a range of logical shards to another database while serving")
@@ -29,7 +32,7 @@ def add_parser(commands: Any) -> list[argparse.ArgumentParser]:
 
 def run_show(args: argparse.Namespace) -> int:
     from photofeed.adapters.sql import shard_moves
-    from photofeed.adapters.sql.shard_map import describe_map, safe_url
+    from photofeed.adapters.sql.shard_map import describe_map, replicas_by_database, safe_url
     from photofeed.bootstrap import make_router
 
     settings = settings_from(args)
@@ -48,7 +51,10 @@ def run_show(args: argparse.Namespace) -> int:
             print(f"move {move.id}: {move.first}-{move.last} {safe_url(move.source_url)} -> "
                   f"{safe_url(move.target_url)} {move.state} "
                   f"({move.updated_at:%Y-%m-%d %H:%M:%S} UTC)")
-        print(f"as PHOTOFEED_SHARDS: {describe_map(router.ranges)}")
+        value = describe_map(router.ranges, replicas_by_database(router.configured),
+                             passwords=args.with_passwords)
+        hidden = "" if args.with_passwords else " (passwords hidden: --with-passwords shows them)"
+        print(f"as PHOTOFEED_SHARDS{hidden}: {value}")
         return 0
 
     return asyncio.run(main())

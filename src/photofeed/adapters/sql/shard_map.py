@@ -148,6 +148,16 @@ def with_moves(ranges: list[ShardRange], moves: list[ShardRange]) -> list[ShardR
     return merged
 
 
-def describe_map(ranges: list[ShardRange]) -> str:
-    """The map as a PHOTOFEED_SHARDS value (passwords included: it is configuration)."""
-    return ";".join(f"{r.first}-{r.last}={r.url}" for r in ranges)
+def describe_map(ranges: list[ShardRange], replicas: dict[str, tuple[str, ...]] | None = None,
+                 *, passwords: bool = False) -> str:
+    """The map as a PHOTOFEED_SHARDS value, with each database's replicas.
+
+    Passwords are hidden unless asked for: the value is printed to a terminal and its
+    scrollback, while copying it into configuration needs them.
+    """
+    shown = (lambda url: url) if passwords else safe_url
+    known = replicas or {}
+    return ";".join(
+        f"{r.first}-{r.last}=" + REPLICA_SEPARATOR.join(
+            shown(url) for url in (r.url, *known.get(r.url, r.replicas)))
+        for r in ranges)
