@@ -127,10 +127,7 @@ class Timelines:
         return await self._graph.followed_among(reader_id, celebrities) if celebrities else set()
 
     async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
-        found = await self._posts.get_many(e.post_id for e in entries)
-        return await self._viewing.filter(
-            reader_id, [found[e.post_id] for e in entries if e.post_id in found],
-            followed_only=True)
+        return await self._viewing.feed_page(reader_id, entries)
 
     async def _note_activity(self, reader: Account) -> None:
         now = self._clock()

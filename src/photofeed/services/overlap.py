@@ -16,6 +16,7 @@ from typing import Any, TypeVar, overload
 A = TypeVar("A")
 B = TypeVar("B")
 C = TypeVar("C")
+D = TypeVar("D")
 
 
 @overload
@@ -26,6 +27,12 @@ async def gather(overlap: bool, first: Awaitable[A], second: Awaitable[B], /) ->
 @overload
 async def gather(overlap: bool, first: Awaitable[A], second: Awaitable[B],
                  third: Awaitable[C], /) -> tuple[A, B, C]:
+    ...
+
+
+@overload
+async def gather(overlap: bool, first: Awaitable[A], second: Awaitable[B],
+                 third: Awaitable[C], fourth: Awaitable[D], /) -> tuple[A, B, C, D]:
     ...
 
 

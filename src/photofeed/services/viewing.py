@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TypeVar
-
 from photofeed.domain.accounts import Account
 from photofeed.domain.errors import NotFound
+from photofeed.domain.feed import FeedEntry
 from photofeed.domain.graph import Relationship
 from photofeed.domain.posts import Post, PostView
 from photofeed.domain.visibility import can_see_profile_content, can_view_post
@@ -44,31 +43,45 @@ class Viewing:
         wanted = {p.account_id for p in posts} | {r.account_id for r in roots.values()}
         # Authors, relationships and likes do not depend on each other: one wait, not three.
         # Likes are asked for every post; only those of the visible ones are used.
-        no_accounts: dict[int, Account] = {}
-        no_relationships: dict[int, Relationship] = {}
         by_id, relationships, liked = await overlap.gather(
-            self._overlap,
-            self._accounts.get_many(wanted) if wanted else _ready(no_accounts),
-            self._graph.relationships(viewer_id, wanted) if viewer_id and wanted
-            else _ready(no_relationships),
-            self._posts.favourited(viewer_id, [p.id for p in posts]) if viewer_id and posts
-            else _ready(set[int]()))
+            self._overlap, self._authors(wanted), self._relationships(viewer_id, wanted),
+            self._liked(viewer_id, [p.id for p in posts]))
+        return _visible(viewer_id, posts, roots, by_id, relationships, liked,
+                        followed_only=followed_only)
 
-        def allowed(post: Post) -> bool:
-            author = by_id.get(post.account_id)
-            return author is not None and can_view_post(
-                viewer_id, post, author, relationships.get(post.account_id))
+    async def feed_page(self, viewer_id: int, entries: list[FeedEntry]) -> list[PostView]:
+        """`filter(followed_only=True)` of a feed page's posts, read in one wait.
 
-        def followed(post: Post) -> bool:
-            relationship = relationships.get(post.account_id)
-            return post.account_id == viewer_id or (relationship is not None
-                                                    and relationship.following)
+        A feed entry names its post's author, so authors, relationships and likes are read
+        together with the posts rather than after them: on databases across a network,
+        one round trip less per page. Feeds hold no comments; should a post turn out to
+        need what was not read (a thread's root, an author other than its entry's), the
+        page is filtered the ordinary way.
+        """
+        post_ids = [e.post_id for e in entries]
+        authors = {e.author_id for e in entries}
+        found, by_id, relationships, liked = await overlap.gather(
+            self._overlap, self._posts.get_many(post_ids), self._authors(authors),
+            self._relationships(viewer_id, authors), self._liked(viewer_id, post_ids))
+        posts = [found[i] for i in post_ids if i in found]
+        if any(p.root_id != p.id or p.account_id not in authors for p in posts):
+            return await self.filter(viewer_id, posts, followed_only=True)
+        return _visible(viewer_id, posts, {p.id: p for p in posts}, by_id, relationships,
+                        liked, followed_only=True)
 
-        kept = [p for p in posts if allowed(p)
-                and (p.root_id == p.id or (p.root_id in roots and allowed(roots[p.root_id])))
-                and (not followed_only or followed(p))]
-        return [PostView(post=p, author=by_id[p.account_id], favourited=p.id in liked)
-                for p in kept]
+    async def _authors(self, account_ids: set[int]) -> dict[int, Account]:
+        return await self._accounts.get_many(account_ids) if account_ids else {}
+
+    async def _relationships(self, viewer_id: int | None,
+                             account_ids: set[int]) -> dict[int, Relationship]:
+        if not viewer_id or not account_ids:
+            return {}
+        return await self._graph.relationships(viewer_id, account_ids)
+
+    async def _liked(self, viewer_id: int | None, post_ids: list[int]) -> set[int]:
+        if not viewer_id or not post_ids:
+            return set()
+        return await self._posts.favourited(viewer_id, post_ids)
 
     async def _roots(self, posts: list[Post]) -> dict[int, Post]:
         present = {p.id: p for p in posts}
@@ -91,9 +104,23 @@ class Viewing:
         return can_see_profile_content(viewer_id, account, relationship)
 
 
-T = TypeVar("T")
+def _visible(viewer_id: int | None, posts: list[Post], roots: dict[int, Post],
+             by_id: dict[int, Account], relationships: dict[int, Relationship],
+             liked: set[int], *, followed_only: bool) -> list[PostView]:
+    """The policy itself, on everything read for it."""
 
+    def allowed(post: Post) -> bool:
+        author = by_id.get(post.account_id)
+        return author is not None and can_view_post(
+            viewer_id, post, author, relationships.get(post.account_id))
 
-async def _ready(value: T) -> T:
-    """An awaitable for a value already at hand, so gather() can take it with the rest."""
-    return value
+    def followed(post: Post) -> bool:
+        relationship = relationships.get(post.account_id)
+        return post.account_id == viewer_id or (relationship is not None
+                                                and relationship.following)
+
+    kept = [p for p in posts if allowed(p)
+            and (p.root_id == p.id or (p.root_id in roots and allowed(roots[p.root_id])))
+            and (not followed_only or followed(p))]
+    return [PostView(post=p, author=by_id[p.account_id], favourited=p.id in liked)
+            for p in kept]
