@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
+from fastapi.responses import Response
 
 from photofeed.api.entities import account_json, iso, media_url
 from photofeed.api.media_links import download_link, media_link
@@ -83,6 +84,13 @@ def status_bytes(view: PostView, base_url: str) -> bytes:
 def statuses_json(views: Iterable[PostView], base_url: str) -> bytes:
     """A JSON array of Status entities."""
     return b"[" + b",".join(status_bytes(v, base_url) for v in views) + b"]"
+
+
+def statuses_response(views: Iterable[PostView], base_url: str,
+                      headers: dict[str, str]) -> Response:
+    """A list of statuses as a response, its JSON made of the kept renderings."""
+    return Response(statuses_json(views, base_url), headers=headers,
+                    media_type="application/json")
 
 
 def status_json(view: PostView, base_url: str, *, source: bool = False) -> dict[str, Any]:

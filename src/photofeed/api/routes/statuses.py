@@ -15,7 +15,7 @@ from photofeed.api.entities import account_json
 from photofeed.api.openapi_doc import body_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, parse
-from photofeed.api.status_entities import status_json, statuses_json
+from photofeed.api.status_entities import status_json, statuses_response
 from photofeed.domain import text
 from photofeed.domain.errors import NotFound
 from photofeed.domain.posts import MAX_MEDIA, NewPost, ProfileFilter, Visibility
@@ -162,5 +162,4 @@ async def account_statuses(account_id: str, request: Request, services: Services
         only=ProfileFilter(only_media=params.only_media,
                            exclude_replies=params.exclude_replies, pinned=params.pinned),
         page=page_from(request, default_limit=20, max_limit=40))
-    return Response(statuses_json(views, base_url), headers=link_header(request, cursors),
-                    media_type="application/json")
+    return statuses_response(views, base_url, link_header(request, cursors))

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from photofeed.api.deps import BaseUrl, Caller, Services, require
-from photofeed.api.status_entities import status_json
+from photofeed.api.status_entities import status_bytes
 from photofeed.bootstrap import Container
 from photofeed.domain.accounts import Account
 from photofeed.domain.errors import Unprocessable
@@ -89,4 +89,5 @@ async def _frame(services: Container, reader: Account, base_url: str,
     view = await services.posts.visible(viewer=reader, post_id=int(message["post_id"]))
     if view is None:
         return None
-    return f"event: update\ndata: {json.dumps(status_json(view, base_url))}\n\n"
+    # The kept rendering, as the timelines send it: compact JSON on one line, as SSE needs.
+    return f"event: update\ndata: {status_bytes(view, base_url).decode()}\n\n"

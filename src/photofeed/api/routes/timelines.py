@@ -16,7 +16,7 @@ from photofeed.api.deps import BaseUrl, Caller, Services, container, optional, r
 from photofeed.api.openapi_doc import query_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, validate
-from photofeed.api.status_entities import statuses_json
+from photofeed.api.status_entities import statuses_response
 from photofeed.bootstrap import Container
 from photofeed.domain.accounts import Account
 from photofeed.domain.graph import Page
@@ -31,11 +31,6 @@ class HomeParams(Params):
     cursor: str | None = Field(default=None, max_length=200)
     wait: float = Field(default=0, ge=0, le=MAX_WAIT_SECONDS)
     limit: int = Field(default=20)
-
-
-def _statuses(views: list[PostView], base_url: str, headers: dict[str, str]) -> Response:
-    return Response(statuses_json(views, base_url), headers=headers,
-                    media_type="application/json")
 
 
 @router.get("/api/v1/timelines/home", **doc.answers(list[doc.Status]),
@@ -55,12 +50,12 @@ async def home(request: Request,
         if cursor:
             url = request.url.remove_query_params("cursor").include_query_params(cursor=cursor)
             headers["Link"] = f'<{url}>; rel="next"'
-        return _statuses(views, base_url, headers)
+        return statuses_response(views, base_url, headers)
     page = page_from(request, default_limit=20, max_limit=40)
     views, cursors = await timelines.home(reader=caller.user, page=page)
     if not cursors and params.wait and (page.min_id or page.since_id):
         views, cursors = await _long_poll(services, caller.user, page, params.wait)
-    return _statuses(views, base_url, link_header(request, cursors))
+    return statuses_response(views, base_url, link_header(request, cursors))
 
 
 async def _long_poll(services: Container, reader: Account, page: Page,
@@ -92,7 +87,7 @@ async def public(request: Request, services: Services, base_url: BaseUrl,
     views, cursors = await services.timelines.public(
         viewer=caller.account if caller else None, page=page_from(request, default_limit=20,
                                                                    max_limit=40))
-    return _statuses(views, base_url, link_header(request, cursors))
+    return statuses_response(views, base_url, link_header(request, cursors))
 
 
 @router.get("/api/v1/timelines/tag/{hashtag}", **doc.answers(list[doc.Status]))
@@ -103,4 +98,4 @@ async def tag(hashtag: str, request: Request, services: Services, base_url: Base
         viewer=caller.account if caller else None,
         page=page_from(request, default_limit=20, max_limit=40),
         tag=hashtag.lower().lstrip("#")[:100])
-    return _statuses(views, base_url, link_header(request, cursors))
+    return statuses_response(views, base_url, link_header(request, cursors))
