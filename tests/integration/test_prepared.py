@@ -9,7 +9,7 @@ from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, bin
 
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.prepared import Prepared
-from photofeed.adapters.sql.router import InlineReads, ShardRouter
+from photofeed.adapters.sql.router import DriverReads, InlineReads, ShardRouter
 from photofeed.adapters.sql.types import UtcDateTime
 
 metadata = MetaData()
@@ -43,8 +43,9 @@ async def test_rows_match_sqlalchemys_with_types_converted(router: ShardRouter) 
     async with router.read(0) as conn:
         rows = await OWNED_PHOTOS.rows(conn, values)
         expected = (await conn.execute(OWNED_PHOTOS.statement, values)).all()
-        if isinstance(conn, InlineReads):  # SQLite: the driver-level plan, not a fallback
-            assert OWNED_PHOTOS._plan_for(conn.dialect) is not None
+        # sqlite3 or asyncpg: the driver-level plan, not a fallback to SQLAlchemy
+        assert isinstance(conn, (InlineReads, DriverReads))
+        assert OWNED_PHOTOS._plan_for(conn.dialect) is not None
         scalars = await OWNED_PHOTOS.scalars(conn, values | {"ids": [7, 25, 9999]})
 
     assert [tuple(row) for row in rows] == [tuple(row) for row in expected]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,9 @@ READ_MMAP_BYTES = 2**31 - 2**16
 # A pooled PostgreSQL connection that sat unused this long is checked before it is used.
 PING_AFTER_IDLE_SECONDS = 2.0
 _RETURNED_AT = "photofeed_returned_at"
+# When a connection of an engine was last found closed by the server: connections
+# returned to the pool before then may have been closed with it.
+_LOST_AT: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
 
 
 def async_url(url: str) -> str:
@@ -45,14 +49,16 @@ def make_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
 
 
 def _ping_when_idle(engine: Engine) -> None:
-    """Check a pooled connection with a round trip only when it has sat unused a while.
+    """Check a pooled connection with a round trip only when it may have gone stale.
 
     SQLAlchemy's pool_pre_ping checks on every checkout: on a busy server that is a round
     trip per statement, as long as the statement itself. A connection in use a moment ago
     is alive unless the server went away just now, which no check could have foreseen (and
-    reads are retried once on a fresh connection: ShardRouter); one left idle may have
-    been closed meanwhile by the server, a proxy or a restart, and is checked first. One
-    that fails the check is replaced: the pool retries the checkout with a new connection.
+    reads are retried once on a fresh connection: ShardRouter). Checked first are one left
+    idle, which may have been closed meanwhile by the server, a proxy or a restart, and one
+    returned before another connection of the engine was found closed (connection_lost),
+    which was likely closed by the same restart. One that fails the check is replaced: the
+    pool retries the checkout with a new connection.
     """
 
     @event.listens_for(engine, "checkin")
@@ -62,12 +68,24 @@ def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned = record.info.get(_RETURNED_AT)
-        if returned is None or time.monotonic() - returned < PING_AFTER_IDLE_SECONDS:
+        if returned is None:
+            return
+        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS \
+                and returned > _LOST_AT.get(engine, float("-inf")):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
             raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
+
+
+def connection_lost(engine: AsyncEngine) -> None:
+    """A connection of this engine was found closed: check the pooled ones before use.
+
+    SQLAlchemy does this itself for errors it sees; reads that run straight on the driver
+    (ShardRouter's DriverReads) report theirs here.
+    """
+    _LOST_AT[engine.sync_engine] = time.monotonic()
 
 
 def _sqlite_engine(url: str) -> AsyncEngine:

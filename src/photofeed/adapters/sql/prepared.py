@@ -2,11 +2,13 @@
 
 SQLAlchemy's work per execution (a compiled-cache lookup, an execution context, parameter
 and result processing, a Row per row fetched one at a time) costs about as much again as
-SQLite takes to answer a feed read's small indexed queries from its page cache. A feed read
-runs several of them, so on SQLite's inline reads a prepared statement keeps its compiled
-SQL, its parameter order and its converters, and runs straight on the driver's connection.
-Elsewhere (PostgreSQL, or a statement the plan cannot take) it runs through SQLAlchemy as
-any other. Either way the caller gets a list of rows that index and unpack as tuples.
+SQLite takes to answer a feed read's small indexed queries from its page cache, and more
+than PostgreSQL takes to answer them over loopback. A feed read runs several of them, so a
+prepared statement keeps its compiled SQL, its parameter order and its converters, and
+runs straight on the driver's connection: sqlite3 on SQLite's inline reads, asyncpg on
+PostgreSQL's (router.DriverReads). Elsewhere, or for a statement the plan cannot take, it
+runs through SQLAlchemy as any other. Either way the caller gets a list of rows that index
+and unpack as tuples.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Dialect, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from photofeed.adapters.sql.router import InlineReads, Reads
+from photofeed.adapters.sql.router import DriverReads, InlineReads, Reads
 
 Convert = Callable[[Any], Any] | None
 Statement = Select[Any] | CompoundSelect[Any] | TextClause
@@ -89,6 +91,10 @@ class Prepared:
             plan = self._plan_for(conn.dialect)
             if plan is not None:
                 return plan.converted(conn.run(plan.sql, plan.parameters(values)))
+        elif isinstance(conn, DriverReads):
+            plan = self._plan_for(conn.dialect)
+            if plan is not None:
+                return plan.converted(await conn.fetch(plan.sql, plan.parameters(values)))
         return (await conn.execute(self.statement, values)).all()
 
     async def scalars(self, conn: Reads,
