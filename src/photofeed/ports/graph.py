@@ -42,6 +42,3 @@ class GraphStore(Protocol):
 
     async def followee_ids(self, account_id: int) -> list[int]:
         """Every account this one follows (accepted)."""
-
-    async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
-        """Which of these accounts this one follows (accepted): an index seek per target."""

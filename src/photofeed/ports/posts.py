@@ -23,6 +23,10 @@ class PostStore(Protocol):
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         """Several posts, one query per database."""
 
+    async def get_many_liked(self, post_ids: Iterable[int],
+                             account_id: int) -> tuple[dict[int, Post], set[int]]:
+        """Several posts and which of them the account liked, one query per database."""
+
     async def delete(self, post: Post) -> list[Post]:
         """Delete a post and every comment under it; the posts removed."""
 
@@ -47,6 +51,15 @@ class PostStore(Protocol):
 
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         """Feed-worthy posts (top-level, not direct) of these authors, newest first."""
+
+    async def recent_followed(self, reader_id: int, author_ids: Iterable[int],
+                              page: Page) -> list[FeedEntry]:
+        """recent_by_authors of those of these authors the reader follows.
+
+        Who follows whom is taken from each author's copy of their followers, which the
+        workers keep in step with the reader's own: a follow shows here once they have
+        handled it, as a followed account's earlier posts reach a stored feed.
+        """
 
     async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
         """IDs of public top-level posts (optionally with a hashtag), newest first."""

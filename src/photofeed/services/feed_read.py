@@ -53,18 +53,13 @@ class Timelines:
     async def home(self, *, reader: Account, page: Page) -> tuple[list[PostView], list[int]]:
         """The chronological News Feed and the cursors of the entries it covered."""
         await self._note_activity(reader)
-        # The stored page does not depend on who is pulled: one wait for both, not two.
-        first, pulled = await overlap.gather(self._overlap, self._stored(reader.id, page),
-                                             self._pulled_authors(reader.id))
-        stored: list[FeedEntry] | None = first
+        entries = await self._candidates(reader.id, page)
         for _ in range(MAX_SKIPPED_PAGES):
-            entries = await self._candidates(reader.id, pulled, page, stored)
             views = await self._hydrate(reader.id, entries)
             if views or len(entries) < page.limit:
                 return views, [e.post_id for e in entries]
-            bound = min(e.post_id for e in entries)
-            page = replace(page, max_id=bound, min_id=None)
-            stored = None
+            page = replace(page, max_id=min(e.post_id for e in entries), min_id=None)
+            entries = await self._candidates(reader.id, page)
         return [], []
 
     async def top(self, *, reader: Account, cursor: str | None,
@@ -72,9 +67,8 @@ class Timelines:
         """The ranked News Feed: "top photos from the people you follow"."""
         offset, snapshot = _decode_cursor(cursor)
         await self._note_activity(reader)
-        pulled = await self._pulled_authors(reader.id)
         window = Page(limit=TOP_CANDIDATES, max_id=snapshot + 1 if snapshot else None)
-        entries = await self._candidates(reader.id, pulled, window)
+        entries = await self._candidates(reader.id, window)
         if not entries:
             return [], None
         views = await self._hydrate(reader.id, entries)
@@ -102,29 +96,31 @@ class Timelines:
                                            [found[p] for p in post_ids if p in found])
         return [v for v in views if listed_publicly(v.post, v.author)], post_ids
 
-    async def _candidates(self, reader_id: int, pulled: set[int], page: Page,
-                          stored: list[FeedEntry] | None = None) -> list[FeedEntry]:
-        """Stored and pulled entries of one page; `stored` when the caller read it already.
+    async def _candidates(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        """Stored and pulled entries of one page, merged.
 
         Stored entries of an author unfollowed or blocked a moment ago stay until a worker
         cleans them up; hydration drops them, from the relationships it reads anyway.
         """
-        stored_page = self._stored(reader_id, page) if stored is None else _ready(stored)
-        pulled_page = self._posts.recent_by_authors(pulled, page) if pulled else _ready([])
-        sources = list(await overlap.gather(self._overlap, stored_page, pulled_page))
+        # Neither depends on the other: one wait for both, not two.
+        sources = list(await overlap.gather(self._overlap, self._stored(reader_id, page),
+                                            self._pulled(reader_id, page)))
         return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def _stored(self, reader_id: int, page: Page) -> list[FeedEntry]:
         return [] if self._policy.mode == "pull" else await self._feeds.read(reader_id, page)
 
-    async def _pulled_authors(self, reader_id: int) -> set[int]:
-        """The authors whose posts this reader's feed pulls at read time."""
+    async def _pulled(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        """The entries of a page that this reader's feed pulls at read time."""
         if self._policy.mode == "push":
-            return set()
+            return []
         if self._policy.mode == "pull":
-            return {reader_id, *await self._graph.followee_ids(reader_id)}
+            authors = {reader_id, *await self._graph.followee_ids(reader_id)}
+            return await self._posts.recent_by_authors(authors, page)
+        # Which of the celebrities the reader follows is settled in the same statement.
         celebrities = await self._celebrities.current()
-        return await self._graph.followed_among(reader_id, celebrities) if celebrities else set()
+        return await self._posts.recent_followed(reader_id, celebrities, page) \
+            if celebrities else []
 
     async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
         return await self._viewing.feed_page(reader_id, entries)
@@ -139,10 +135,6 @@ class Timelines:
             # Fan-out skipped this reader while away; catch the feed up before reading it.
             await self._fanout.rebuild(reader.id)
         await self._accounts.touch_active(reader.id, now)
-
-
-async def _ready(entries: list[FeedEntry]) -> list[FeedEntry]:
-    return entries
 
 
 def _encode_cursor(offset: int, snapshot: int) -> str:

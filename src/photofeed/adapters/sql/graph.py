@@ -42,11 +42,6 @@ _RELATIONS = Prepared(union_all(
         blocked_by.c.state == "active")))
 _FOLLOWEES = Prepared(select(follows.c.target_id).where(
     follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
-# By the (account, target) key, one seek per candidate; the state is checked on the rows
-# found. With the state in the query, the planner chose the (account, state) index and
-# walked every followee of the reader instead.
-_FOLLOWED_AMONG = Prepared(select(follows.c.target_id, follows.c.state).where(
-    follows.c.account_id == bindparam("me"), in_ids(follows.c.target_id)))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -185,9 +180,3 @@ class SqlGraphStore:
     async def followee_ids(self, account_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(account_id)) as conn:
             return await _FOLLOWEES.scalars(conn, {"me": account_id})
-
-    async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
-        values = {"me": account_id, "ids": list(target_ids)}
-        async with self._router.read(ids.shard_of(account_id)) as conn:
-            rows = await _FOLLOWED_AMONG.rows(conn, values)
-        return {target for target, state in rows if state == ACCEPTED}

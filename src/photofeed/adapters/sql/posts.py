@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, exists, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -24,6 +24,7 @@ from photofeed.adapters.sql.schema import (
     account_posts,
     accounts,
     favourites,
+    followers,
     idempotency_keys,
     post_tags,
     posts,
@@ -35,10 +36,16 @@ from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 # Posts decoded once per distinct row: a feed page reads the popular ones again and again.
 POST_CACHE_SIZE = 16384
-_AUTHORS_RECENT = PagedQuery(
-    select(account_posts.c.post_id, account_posts.c.account_id).where(
-        in_ids(account_posts.c.account_id, "authors"),
-        account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct"),
+_FEED_WORTHY = select(account_posts.c.post_id, account_posts.c.account_id).where(
+    account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct")
+_AUTHORS_RECENT = PagedQuery(_FEED_WORTHY.where(in_ids(account_posts.c.account_id, "authors")),
+                             account_posts.c.post_id)
+# The followers table on an author's database says who follows them: the followed authors
+# are picked out there, in the same statement, instead of by a query on the reader's one.
+_FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(account_posts.c.account_id.in_(
+    select(followers.c.target_id).where(
+        in_ids(followers.c.target_id, "authors"),
+        followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"))),
     account_posts.c.post_id)
 _FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
@@ -63,6 +70,11 @@ _POSTS = RowDecoder(posts, _post, cache_size=POST_CACHE_SIZE)
 # Built once: building a statement costs more than running it from SQLite's page cache.
 _BY_ID = Prepared(select(*_POSTS.columns).where(posts.c.id == bindparam("id")))
 _BY_IDS = Prepared(select(*_POSTS.columns).where(in_ids(posts.c.id)))
+# A like is on its post's database: the posts and the reader's likes come in one statement.
+_BY_IDS_LIKED = Prepared(select(*_POSTS.columns, exists().where(
+    favourites.c.post_id == posts.c.id,
+    favourites.c.account_id == bindparam("account_id")).label("liked"))
+    .where(in_ids(posts.c.id)))
 
 
 def _row(post: Post) -> dict[str, Any]:
@@ -134,6 +146,21 @@ class SqlPostStore:
 
         found = await self._router.gather_engines(groups, fetch)
         return {post.id: post for batch in found for post in batch}
+
+    async def get_many_liked(self, post_ids: Iterable[int],
+                             account_id: int) -> tuple[dict[int, Post], set[int]]:
+        groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
+
+        async def fetch(conn: Reads, index: int) -> list[tuple[Post, bool]]:
+            rows = await _BY_IDS_LIKED.rows(conn, {"ids": groups[index],
+                                                   "account_id": account_id})
+            # The row without its last column, the like: one post, liked or not, is
+            # decoded once for everyone.
+            return [(_POSTS.decode(row[:-1]), bool(row[-1])) for row in rows]
+
+        found = await self._router.gather_engines(groups, fetch)
+        by_id = {post.id: post for batch in found for post, _liked in batch}
+        return by_id, {post.id for batch in found for post, liked in batch if liked}
 
     async def delete(self, post: Post) -> list[Post]:
         shard = ids.shard_of(post.id)
@@ -218,10 +245,19 @@ class SqlPostStore:
         return [row[0] for row in rows]
 
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
+        return await self._recent(_AUTHORS_RECENT, author_ids, page)
+
+    async def recent_followed(self, reader_id: int, author_ids: Iterable[int],
+                              page: Page) -> list[FeedEntry]:
+        return await self._recent(_FOLLOWED_RECENT, author_ids, page, reader=reader_id)
+
+    async def _recent(self, query: PagedQuery, author_ids: Iterable[int], page: Page,
+                      **values: Any) -> list[FeedEntry]:
+        """A page of one query per database holding some of the authors, merged."""
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[FeedEntry]:
-            rows = await _AUTHORS_RECENT.fetch(conn, page, authors=groups[index])
+            rows = await query.fetch(conn, page, authors=groups[index], **values)
             return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
         batches = await self._router.gather_engines(groups, fetch)
