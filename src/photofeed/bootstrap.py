@@ -29,6 +29,7 @@ from photofeed.adapters.redis.recent_writers import RedisRecentWriters
 from photofeed.adapters.sql import shard_map
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
+from photofeed.adapters.sql.feed_pages import SqlFeedPages
 from photofeed.adapters.sql.feeds import SqlFeedStore
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_leases import SqlSlotLease
@@ -335,7 +336,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     # Reads that wait on a network are worth overlapping; inline SQLite reads never wait.
     overlap_reads = not router.reads_inline or settings.feed_url != "sql"
     viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store,
-                      overlap_reads=overlap_reads)
+                      pages=SqlFeedPages(router), overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
     media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
     posts = PostService(store=post_store, media=media.store, accounts=account_store,

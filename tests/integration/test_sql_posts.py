@@ -34,38 +34,6 @@ def store(shared_router: ShardRouter) -> SqlPostStore:
     return SqlPostStore(shared_router, OutboxSignal())
 
 
-async def test_posts_come_with_the_readers_own_likes_from_every_database(
-        store: SqlPostStore, shared_router: ShardRouter) -> None:
-    author, ann, bob = (ID_SOURCE.new_id(7) for _ in range(3))
-    # Logical shards from both ends of the map: two databases when there are two.
-    made = [new_post(author, shard) for shard in (1, 2, 8000, 8001, 4100)]
-    for post in made:
-        await store.add(post)
-    await store.set_favourite(made[0].id, ann, True, cursor=1)
-    await store.set_favourite(made[2].id, ann, True, cursor=2)
-    await store.set_favourite(made[3].id, bob, True, cursor=3)
-    wanted = [p.id for p in made] + [made[0].id + 1]  # and one that does not exist
-
-    found, liked_by_ann = await store.get_many_liked(wanted, ann)
-    _, liked_by_bob = await store.get_many_liked(wanted, bob)
-    _, liked_by_nobody = await store.get_many_liked(wanted, author)
-
-    assert set(found) == {p.id for p in made}
-    assert found[made[1].id].caption == made[1].caption
-    assert found[made[0].id].favourites_count == 1
-    assert liked_by_ann == {made[0].id, made[2].id}
-    assert liked_by_bob == {made[3].id}
-    assert liked_by_nobody == set()
-    # Read again after a like is taken back: the post itself is the same, the like gone.
-    await store.set_favourite(made[0].id, ann, False, cursor=4)
-    again, liked_again = await store.get_many_liked(wanted, ann)
-    assert liked_again == {made[2].id}
-    assert again[made[0].id].favourites_count == 0
-    assert await store.get_many_liked([], ann) == ({}, set())
-    if len(shared_router.engines) > 1:
-        assert len({shared_router.engine_index(ids.shard_of(p.id)) for p in made}) > 1
-
-
 async def test_recent_followed_pulls_only_authors_the_reader_follows(
         store: SqlPostStore, shared_router: ShardRouter) -> None:
     graph = SqlGraphStore(shared_router, OutboxSignal())

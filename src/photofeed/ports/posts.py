@@ -23,10 +23,6 @@ class PostStore(Protocol):
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         """Several posts, one query per database."""
 
-    async def get_many_liked(self, post_ids: Iterable[int],
-                             account_id: int) -> tuple[dict[int, Post], set[int]]:
-        """Several posts and which of them the account liked, one query per database."""
-
     async def delete(self, post: Post) -> list[Post]:
         """Delete a post and every comment under it; the posts removed."""
 

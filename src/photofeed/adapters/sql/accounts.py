@@ -29,11 +29,11 @@ def _account(row: Mapping[str, Any]) -> Account:
     return Account(**row)
 
 
-_ACCOUNTS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
+ACCOUNT_ROWS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
                        skip=frozenset({"username_key"}))
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_ID = Prepared(select(*_ACCOUNTS.columns).where(accounts.c.id == bindparam("id")))
-_BY_IDS = Prepared(select(*_ACCOUNTS.columns).where(in_ids(accounts.c.id)))
+_BY_ID = Prepared(select(*ACCOUNT_ROWS.columns).where(accounts.c.id == bindparam("id")))
+_BY_IDS = Prepared(select(*ACCOUNT_ROWS.columns).where(in_ids(accounts.c.id)))
 
 
 class SqlAccountStore:
@@ -84,14 +84,14 @@ class SqlAccountStore:
     async def get(self, account_id: int) -> Account | None:
         async with self._router.read(ids.shard_of(account_id)) as conn:
             rows = await _BY_ID.rows(conn, {"id": account_id})
-        return _ACCOUNTS.decode(rows[0]) if rows else None
+        return ACCOUNT_ROWS.decode(rows[0]) if rows else None
 
     async def get_many(self, account_ids: Iterable[int]) -> dict[int, Account]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Account]:
             rows = await _BY_IDS.rows(conn, {"ids": groups[index]})
-            return [_ACCOUNTS.decode(row) for row in rows]
+            return [ACCOUNT_ROWS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
         return {account.id: account for batch in found for account in batch}
@@ -106,9 +106,9 @@ class SqlAccountStore:
     async def find_by_username(self, username: str) -> Account | None:
         key = username_key(username)
         async with self._router.read(ids.shard_for_key(key)) as conn:
-            row = (await conn.execute(select(*_ACCOUNTS.columns)
+            row = (await conn.execute(select(*ACCOUNT_ROWS.columns)
                                       .where(accounts.c.username_key == key))).first()
-        return _ACCOUNTS.decode(row) if row else None
+        return ACCOUNT_ROWS.decode(row) if row else None
 
     async def find_by_email(self, email: str) -> Account | None:
         key = email_key(email)

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from sqlalchemy import Table, bindparam, literal, select, union_all, update
+from sqlalchemy import ColumnElement, Select, Table, bindparam, literal, select, union_all, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -22,24 +22,48 @@ from photofeed.domain.graph import BlockState, Edge, FollowState, Page, Relation
 ACCEPTED = "accepted"
 
 
-# The reads of every feed page, built once: building a statement costs more than running it
-# from SQLite's page cache.
-# What the viewer's shard knows about its relations to a set of accounts, in one statement:
-# (kind, other account, state) rows from the four edge tables kept there.
-_RELATIONS = Prepared(union_all(
-    select(literal("following").label("kind"), follows.c.target_id.label("other"),
-           follows.c.state).where(follows.c.account_id == bindparam("me"),
-                                  in_ids(follows.c.target_id)),
-    select(literal("followed_by"), followers.c.account_id, followers.c.state).where(
-        followers.c.target_id == bindparam("me"),
-        in_ids(followers.c.account_id)),
-    select(literal("blocking"), blocks.c.target_id, blocks.c.state).where(
-        blocks.c.account_id == bindparam("me"),
-        in_ids(blocks.c.target_id), blocks.c.state == "active"),
-    select(literal("blocked_by"), blocked_by.c.account_id, blocked_by.c.state).where(
-        blocked_by.c.target_id == bindparam("me"),
-        in_ids(blocked_by.c.account_id),
-        blocked_by.c.state == "active")))
+RelationRow = Callable[[ColumnElement[Any], ColumnElement[Any], ColumnElement[Any]],
+                      list[ColumnElement[Any]]]
+
+
+def relation_selects(row: RelationRow) -> list[Select[Any]]:
+    """What the viewer's database knows of the viewer's relations to some accounts.
+
+    One select per edge table kept there, each giving (kind, other account, state) as
+    `row` lays them out; the viewer is parameter "me", the accounts "ids". Read with
+    relationships_from.
+    """
+    return [
+        select(*row(literal("following"), follows.c.target_id, follows.c.state)).where(
+            follows.c.account_id == bindparam("me"), in_ids(follows.c.target_id)),
+        select(*row(literal("followed_by"), followers.c.account_id, followers.c.state)).where(
+            followers.c.target_id == bindparam("me"), in_ids(followers.c.account_id)),
+        select(*row(literal("blocking"), blocks.c.target_id, blocks.c.state)).where(
+            blocks.c.account_id == bindparam("me"), in_ids(blocks.c.target_id),
+            blocks.c.state == "active"),
+        select(*row(literal("blocked_by"), blocked_by.c.account_id, blocked_by.c.state)).where(
+            blocked_by.c.target_id == bindparam("me"), in_ids(blocked_by.c.account_id),
+            blocked_by.c.state == "active")]
+
+
+def relationships_from(targets: Iterable[int], rows: Iterable[tuple[str, int, str]]
+                       ) -> dict[int, Relationship]:
+    """The relationships to `targets` from (kind, other account, state) rows."""
+    facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
+    for kind, other, state in rows:
+        fact = facts[other]
+        if kind == "following":
+            fact |= {"following": state == ACCEPTED, "requested": state == "requested"}
+        elif kind == "followed_by":
+            fact |= {"followed_by": state == ACCEPTED, "requested_by": state == "requested"}
+        else:
+            fact[kind] = True
+    return {target: Relationship(target_id=target, **fact) for target, fact in facts.items()}
+
+
+# Built once: building a statement costs more than running it from SQLite's page cache.
+_RELATIONS = Prepared(union_all(*relation_selects(
+    lambda kind, other, state: [kind.label("kind"), other.label("other"), state])))
 _FOLLOWEES = Prepared(select(follows.c.target_id).where(
     follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
 
@@ -142,19 +166,9 @@ class SqlGraphStore:
     async def relationships(self, account_id: int,
                             target_ids: Iterable[int]) -> dict[int, Relationship]:
         targets = list(set(target_ids))
-        facts: dict[int, dict[str, Any]] = {t: {} for t in targets}
-        values = {"me": account_id, "ids": targets}
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            rows = await _RELATIONS.rows(conn, values)
-        for kind, other, state in rows:
-            fact = facts[other]
-            if kind == "following":
-                fact |= {"following": state == ACCEPTED, "requested": state == "requested"}
-            elif kind == "followed_by":
-                fact |= {"followed_by": state == ACCEPTED, "requested_by": state == "requested"}
-            else:
-                fact[kind] = True
-        return {target: Relationship(target_id=target, **fact) for target, fact in facts.items()}
+            rows = await _RELATIONS.rows(conn, {"me": account_id, "ids": targets})
+        return relationships_from(targets, rows)
 
     async def following(self, account_id: int, page: Page) -> list[Edge]:
         query = select(follows.c.target_id, follows.c.version).where(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -66,15 +66,10 @@ def _post(row: Mapping[str, Any]) -> Post:
         replies_count=row["replies_count"])
 
 
-_POSTS = RowDecoder(posts, _post, cache_size=POST_CACHE_SIZE)
+POST_ROWS = RowDecoder(posts, _post, cache_size=POST_CACHE_SIZE)
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_BY_ID = Prepared(select(*_POSTS.columns).where(posts.c.id == bindparam("id")))
-_BY_IDS = Prepared(select(*_POSTS.columns).where(in_ids(posts.c.id)))
-# A like is on its post's database: the posts and the reader's likes come in one statement.
-_BY_IDS_LIKED = Prepared(select(*_POSTS.columns, exists().where(
-    favourites.c.post_id == posts.c.id,
-    favourites.c.account_id == bindparam("account_id")).label("liked"))
-    .where(in_ids(posts.c.id)))
+_BY_ID = Prepared(select(*POST_ROWS.columns).where(posts.c.id == bindparam("id")))
+_BY_IDS = Prepared(select(*POST_ROWS.columns).where(in_ids(posts.c.id)))
 
 
 def _row(post: Post) -> dict[str, Any]:
@@ -135,39 +130,24 @@ class SqlPostStore:
     async def get(self, post_id: int) -> Post | None:
         async with self._router.read(ids.shard_of(post_id)) as conn:
             rows = await _BY_ID.rows(conn, {"id": post_id})
-        return _POSTS.decode(rows[0]) if rows else None
+        return POST_ROWS.decode(rows[0]) if rows else None
 
     async def get_many(self, post_ids: Iterable[int]) -> dict[int, Post]:
         groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> list[Post]:
             rows = await _BY_IDS.rows(conn, {"ids": groups[index]})
-            return [_POSTS.decode(row) for row in rows]
+            return [POST_ROWS.decode(row) for row in rows]
 
         found = await self._router.gather_engines(groups, fetch)
         return {post.id: post for batch in found for post in batch}
-
-    async def get_many_liked(self, post_ids: Iterable[int],
-                             account_id: int) -> tuple[dict[int, Post], set[int]]:
-        groups = self._router.group_by_engine(set(post_ids), ids.shard_of)
-
-        async def fetch(conn: Reads, index: int) -> list[tuple[Post, bool]]:
-            rows = await _BY_IDS_LIKED.rows(conn, {"ids": groups[index],
-                                                   "account_id": account_id})
-            # The row without its last column, the like: one post, liked or not, is
-            # decoded once for everyone.
-            return [(_POSTS.decode(row[:-1]), bool(row[-1])) for row in rows]
-
-        found = await self._router.gather_engines(groups, fetch)
-        by_id = {post.id: post for batch in found for post, _liked in batch}
-        return by_id, {post.id for batch in found for post, liked in batch if liked}
 
     async def delete(self, post: Post) -> list[Post]:
         shard = ids.shard_of(post.id)
         async with self._router.write(shard) as conn:
             # A comment goes with the replies under it, as a post goes with its thread.
-            thread = [_POSTS.decode(row) for row in await conn.execute(
-                select(*_POSTS.columns).where(posts.c.root_id == post.root_id)
+            thread = [POST_ROWS.decode(row) for row in await conn.execute(
+                select(*POST_ROWS.columns).where(posts.c.root_id == post.root_id)
                 .order_by(posts.c.id))]
             doomed = subtree(post.id, thread)
             doomed_ids = [p.id for p in doomed]
@@ -228,9 +208,9 @@ class SqlPostStore:
 
     async def thread(self, root_id: int) -> list[Post]:
         async with self._router.read(ids.shard_of(root_id)) as conn:
-            rows = await conn.execute(select(*_POSTS.columns)
+            rows = await conn.execute(select(*POST_ROWS.columns)
                                       .where(posts.c.root_id == root_id).order_by(posts.c.id))
-            return [_POSTS.decode(row) for row in rows]
+            return [POST_ROWS.decode(row) for row in rows]
 
     async def by_author(self, account_id: int, only: ProfileFilter, page: Page) -> list[int]:
         query = select(account_posts.c.post_id).where(account_posts.c.account_id == account_id)
