@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from photofeed.adapters.sql.accounts import SqlAccountStore
+from photofeed.adapters.sql.feed_pages import SqlFeedPages
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.outbox import OutboxSignal
 from photofeed.adapters.sql.posts import SqlPostStore
@@ -90,7 +91,8 @@ async def measure(data: DataSet, asked: dict[str, list[str]]) -> dict[str, dict[
     graph = SqlGraphStore(router, OutboxSignal())
     now = datetime.fromtimestamp(data.built_ms / 1000, UTC)
     service = SearchService(index=index, posts=posts, graph=graph,
-                            viewing=Viewing(posts=posts, accounts=accounts, graph=graph),
+                            viewing=Viewing(posts=posts, accounts=accounts, graph=graph,
+                                            pages=SqlFeedPages(router)),
                             clock=lambda: now)
     scope = SearchScope(now=now)
 
