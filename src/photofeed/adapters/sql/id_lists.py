@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Text, bindparam
+from sqlalchemy import BigInteger, Boolean, ColumnElement, Select, Text, bindparam
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -71,3 +71,40 @@ def _in_json_each(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
 def _in_any(element: InIds, compiler: SQLCompiler, **kw: Any) -> str:
     column, ids = compiler.process(element.column, **kw), compiler.process(element.ids, **kw)
     return f"{column} = ANY({ids})"
+
+
+class InSelected(ColumnElement[bool]):
+    """`column` is one of the IDs a subquery selects.
+
+    On PostgreSQL as `= ANY(ARRAY(subquery))`: the subquery runs once, before the rest, and
+    the statement stays a plain index scan. As `IN (subquery)` it is a semi-join, which
+    PostgreSQL planned anew at each execution of the prepared statement (its plan cache
+    kept preferring plans made for the bound values): 0.17 ms per execution, for a
+    statement that takes 0.03 ms to run.
+    """
+
+    inherit_cache = True
+    type = Boolean()
+    _is_implicitly_boolean = True
+    _traverse_internals = [("column", InternalTraversal.dp_clauseelement),  # noqa: RUF012
+                           ("selected", InternalTraversal.dp_clauseelement)]
+
+    def __init__(self, column: ColumnElement[Any], selected: Select[Any]) -> None:
+        self.column = column
+        self.selected = selected.scalar_subquery()
+
+
+def in_selected(column: ColumnElement[Any], selected: Select[Any]) -> InSelected:
+    return InSelected(column, selected)
+
+
+@compiles(InSelected)
+def _in_subquery(element: InSelected, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} IN {compiler.process(element.selected, **kw)}"
+
+
+@compiles(InSelected, "postgresql")
+def _any_of_array(element: InSelected, compiler: SQLCompiler, **kw: Any) -> str:
+    column = compiler.process(element.column, **kw)
+    return f"{column} = ANY(ARRAY{compiler.process(element.selected, **kw)})"

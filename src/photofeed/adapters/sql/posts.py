@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
-from photofeed.adapters.sql.id_lists import in_ids
+from photofeed.adapters.sql.id_lists import in_ids, in_selected
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
@@ -42,8 +42,8 @@ _AUTHORS_RECENT = PagedQuery(_FEED_WORTHY.where(in_ids(account_posts.c.account_i
                              account_posts.c.post_id)
 # The followers table on an author's database says who follows them: the followed authors
 # are picked out there, in the same statement, instead of by a query on the reader's one.
-_FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(account_posts.c.account_id.in_(
-    select(followers.c.target_id).where(
+_FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
+    account_posts.c.account_id, select(followers.c.target_id).where(
         in_ids(followers.c.target_id, "authors"),
         followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"))),
     account_posts.c.post_id)
