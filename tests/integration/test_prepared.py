@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import BigInteger, Boolean, Column, MetaData, String, Table, bindparam, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    select,
+)
 
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.prepared import Prepared
@@ -63,3 +73,25 @@ async def test_an_empty_answer_is_an_empty_list(router: ShardRouter) -> None:
     await _filled(router)
     async with router.read(0) as conn:
         assert list(await OWNED_PHOTOS.rows(conn, {"owner": 2, "ids": [], "limit": 5})) == []
+
+
+async def test_prepared_and_other_statements_mix_in_one_read_on_one_connection(
+        router: ShardRouter) -> None:
+    await _filled(router)
+    values: dict[str, Any] = {"owner": 0, "ids": [3, 6, 9, 12], "limit": 10}
+    pool = router.engines[0].sync_engine.pool
+    held = []
+    async with router.read(0) as conn:
+        first = await OWNED_PHOTOS.rows(conn, values)
+        held.append(pool.checkedout())  # type: ignore[attr-defined]
+        counted = (await conn.execute(select(func.count()).select_from(things))).scalar()
+        held.append(pool.checkedout())  # type: ignore[attr-defined]
+        again = await OWNED_PHOTOS.rows(conn, values)
+        held.append(pool.checkedout())  # type: ignore[attr-defined]
+
+    assert [row[0] for row in first] == [9, 3]  # owner 0, photos only
+    assert counted == 59
+    assert [tuple(row) for row in again] == [tuple(row) for row in first]
+    if isinstance(conn, DriverReads):  # never two connections of the pool for one read
+        assert held == [1, 1, 1]
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]

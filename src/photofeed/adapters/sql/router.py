@@ -96,7 +96,7 @@ class DriverReads:
 
     def __init__(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
         self._engine = engine
-        self._pooled = pooled
+        self._pooled: PoolProxiedConnection | None = pooled
         self._driver: asyncpg.Connection = pooled.driver_connection
         self._conn: AsyncConnection | None = None
 
@@ -111,25 +111,38 @@ class DriverReads:
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
         if self._conn is None:
+            # One connection at a time: the one checked out for the driver goes back
+            # before SQLAlchemy's is taken (no transaction spans the statements), so a
+            # busy pool is never waited on by a read that holds one of its connections.
+            await self._give_back(discard=False)
             conn = await self._engine.connect()
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            self._driver = (await self._conn.get_raw_connection()).driver_connection
         return await self._conn.execute(statement, parameters)
 
     def closed(self) -> bool:
         return bool(self._driver.is_closed())
 
     async def close(self, *, discard: bool) -> None:
-        """Give the connections back; `discard` one that failed or was cut off midway,
+        """Give the connection back; `discard` one that failed or was cut off midway,
         whose state nobody knows (a cancelled query may still be running on it)."""
         try:
             if self._conn is not None:
+                if discard:
+                    await self._conn.invalidate()
                 await self._conn.close()
         finally:
-            if discard:
-                self._driver.terminate()
-                await greenlet_spawn(self._pooled.invalidate)
-            else:
-                await greenlet_spawn(self._pooled.close)
+            await self._give_back(discard=discard)
+
+    async def _give_back(self, *, discard: bool) -> None:
+        pooled, self._pooled = self._pooled, None
+        if pooled is None:
+            return
+        if discard:
+            self._driver.terminate()
+            await greenlet_spawn(pooled.invalidate)
+        else:
+            await greenlet_spawn(pooled.close)
 
 
 class ShardUnreachable(ConnectionError):
