@@ -68,15 +68,23 @@ def _ping_when_idle(engine: Engine) -> None:
     @event.listens_for(engine, "checkout")
     def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
         returned = record.info.get(_RETURNED_AT)
-        if returned is None:
-            return
-        if time.monotonic() - returned < PING_AFTER_IDLE_SECONDS \
-                and returned > _LOST_AT.get(engine, float("-inf")):
+        if returned is None or _trusted(engine, returned):
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
         except Exception as exc:
             raise DisconnectionError(f"a pooled connection failed its check: {exc}") from exc
+
+
+def trusted_unchecked(engine: AsyncEngine, returned_at: float) -> bool:
+    """Whether a connection of this engine last used at `returned_at` (monotonic) may be
+    used again without a check: used a moment ago, and not before a connection was lost."""
+    return _trusted(engine.sync_engine, returned_at)
+
+
+def _trusted(engine: Engine, returned_at: float) -> bool:
+    return time.monotonic() - returned_at < PING_AFTER_IDLE_SECONDS \
+        and returned_at > _LOST_AT.get(engine, float("-inf"))
 
 
 def connection_lost(engine: AsyncEngine) -> None:

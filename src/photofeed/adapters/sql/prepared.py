@@ -6,7 +6,7 @@ SQLite takes to answer a feed read's small indexed queries from its page cache, 
 than PostgreSQL takes to answer them over loopback. A feed read runs several of them, so a
 prepared statement keeps its compiled SQL, its parameter order and its converters, and
 runs straight on the driver's connection: sqlite3 on SQLite's inline reads, asyncpg on
-PostgreSQL's (router.DriverReads). Elsewhere, or for a statement the plan cannot take, it
+PostgreSQL's (driver_reads.DriverReads). Elsewhere, or for a statement the plan cannot take, it
 runs through SQLAlchemy as any other. Either way the caller gets a list of rows that index
 and unpack as tuples.
 """
@@ -20,7 +20,8 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Dialect, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from photofeed.adapters.sql.router import DriverReads, InlineReads, Reads
+from photofeed.adapters.sql.driver_reads import DriverReads
+from photofeed.adapters.sql.router import InlineReads, Reads
 
 Convert = Callable[[Any], Any] | None
 Statement = Select[Any] | CompoundSelect[Any] | TextClause

@@ -15,10 +15,10 @@ from sqlalchemy import Connection, Dialect, Engine, Executable, Result
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
-from sqlalchemy.util.concurrency import greenlet_spawn
 
 from photofeed import ids
 from photofeed.adapters.sql import shard_moves
+from photofeed.adapters.sql.driver_reads import DriverReads, KeptConnections
 from photofeed.adapters.sql.engines import (
     SQLITE_WRITE,
     connection_lost,
@@ -83,68 +83,6 @@ class InlineReads:
         self._conn.close()
 
 
-class DriverReads:
-    """A read on PostgreSQL whose prepared statements run straight on asyncpg.
-
-    Checking a connection out as an AsyncConnection and running a small read through it
-    cost ~270 us of CPU (greenlet hops, an execution context, Row objects); the same read
-    on the pooled connection's asyncpg driver costs ~90, and a feed page runs several.
-    Statements go out as they are, without BEGIN: each is its own snapshot, as on SQLite's
-    inline reads. Statements that are not prepared (prepared.py) go through an
-    AsyncConnection opened the first time one is needed.
-    """
-
-    def __init__(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
-        self._engine = engine
-        self._pooled: PoolProxiedConnection | None = pooled
-        self._driver: asyncpg.Connection = pooled.driver_connection
-        self._conn: AsyncConnection | None = None
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._engine.dialect
-
-    async def fetch(self, sql: str, parameters: list[Any]) -> list[Any]:
-        """Compiled SQL straight on the driver (prepared.py): records that act as tuples."""
-        rows: list[Any] = await self._driver.fetch(sql, *parameters)
-        return rows
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        if self._conn is None:
-            # One connection at a time: the one checked out for the driver goes back
-            # before SQLAlchemy's is taken (no transaction spans the statements), so a
-            # busy pool is never waited on by a read that holds one of its connections.
-            await self._give_back(discard=False)
-            conn = await self._engine.connect()
-            self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            self._driver = (await self._conn.get_raw_connection()).driver_connection
-        return await self._conn.execute(statement, parameters)
-
-    def closed(self) -> bool:
-        return bool(self._driver.is_closed())
-
-    async def close(self, *, discard: bool) -> None:
-        """Give the connection back; `discard` one that failed or was cut off midway,
-        whose state nobody knows (a cancelled query may still be running on it)."""
-        try:
-            if self._conn is not None:
-                if discard:
-                    await self._conn.invalidate()
-                await self._conn.close()
-        finally:
-            await self._give_back(discard=discard)
-
-    async def _give_back(self, *, discard: bool) -> None:
-        pooled, self._pooled = self._pooled, None
-        if pooled is None:
-            return
-        if discard:
-            self._driver.terminate()
-            await greenlet_spawn(pooled.invalidate)
-        else:
-            await greenlet_spawn(pooled.close)
-
-
 class ShardUnreachable(ConnectionError):
     """A database of the shard map cannot be reached."""
 
@@ -174,6 +112,7 @@ class ShardRouter:
         self._engine_of = [0] * ids.LOGICAL_SHARDS
         self._moves: list[ShardRange] = []
         self._refreshing = asyncio.Lock()
+        self.kept = KeptConnections()
         self._apply(self.configured)
         # Replicas belong to the configured databases; a database a move adds has none.
         replica_urls = replicas_by_database(self.configured)
@@ -390,8 +329,8 @@ class ShardRouter:
     async def _reading_on_driver(self, index: int, *, primary: bool = False
                                  ) -> AsyncIterator[DriverReads]:
         (engine, pooled), replica = await self._connect_for_read(
-            index, primary=primary, connect=_checkout)
-        conn, finished = DriverReads(engine, pooled), False
+            index, primary=primary, connect=self._take_kept)
+        conn, finished = DriverReads(engine, pooled, self.kept), False
         try:
             yield conn
             finished = True
@@ -423,6 +362,10 @@ class ShardRouter:
                 self.replicas.mark_down(replica, exc)
         return await connect(self.engines[index]), None
 
+    async def _take_kept(self, engine: AsyncEngine
+                         ) -> tuple[AsyncEngine, PoolProxiedConnection]:
+        return engine, await self.kept.take(engine)
+
     def group_by_engine(self, keys: Iterable[K],
                         shard_of: Callable[[K], int]) -> dict[int, list[K]]:
         """Bucket keys by the physical database that holds them."""
@@ -447,6 +390,7 @@ class ShardRouter:
             self._reading, index, query))
 
     async def dispose(self) -> None:
+        await self.kept.release()
         with self._lock:
             opened, self._opened = self._opened, []
         for inline_reads in opened:
@@ -460,10 +404,6 @@ class ShardRouter:
 
 async def _connect(engine: AsyncEngine) -> AsyncConnection:
     return await engine.connect()
-
-
-async def _checkout(engine: AsyncEngine) -> tuple[AsyncEngine, PoolProxiedConnection]:
-    return engine, await engine.raw_connection()
 
 
 async def _retried_on_primary(

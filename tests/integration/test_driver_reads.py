@@ -1,0 +1,75 @@
+"""Connections kept between PostgreSQL driver reads: reused while trusted, never leaked."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from photofeed.adapters.sql.driver_reads import KeptConnections
+from photofeed.adapters.sql.engines import connection_lost, make_engine
+from tests.services import postgres_databases
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    with postgres_databases(1, migrated=False) as urls:
+        yield urls[0]
+
+
+@pytest.fixture
+async def engine(database: str) -> AsyncIterator[AsyncEngine]:
+    made = make_engine(database)
+    try:
+        yield made
+    finally:
+        await made.dispose()
+
+
+async def test_a_connection_given_back_is_the_next_one_taken(engine: AsyncEngine) -> None:
+    kept = KeptConnections(keep=2)
+    first = await kept.take(engine)
+    await kept.give_back(engine, first)
+    again = await kept.take(engine)
+    assert again.driver_connection is first.driver_connection
+    assert await again.driver_connection.fetchval("SELECT 41 + 1") == 42
+    await kept.give_back(engine, again)
+    await kept.release()
+    assert kept.idle(engine) == 0
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_only_so_many_are_kept_and_the_rest_go_back_to_the_pool(
+        engine: AsyncEngine) -> None:
+    kept = KeptConnections(keep=2)
+    taken = [await kept.take(engine) for _ in range(4)]
+    assert len({id(c.driver_connection) for c in taken}) == 4
+    for pooled in taken:
+        await kept.give_back(engine, pooled)
+    assert kept.idle(engine) == 2
+    assert engine.sync_engine.pool.checkedout() == 2  # type: ignore[attr-defined]
+    await kept.release()
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_after_a_lost_connection_the_kept_ones_go_back_to_be_checked(
+        engine: AsyncEngine) -> None:
+    kept = KeptConnections()
+    first = await kept.take(engine)
+    await kept.give_back(engine, first)
+    # The server closes it, as a restart would; a read elsewhere finds its own closed.
+    await first.driver_connection.execute("SELECT 1")
+    backend_pid = first.driver_connection.get_server_pid()
+    async with engine.connect() as admin:
+        raw = await admin.get_raw_connection()
+        await raw.driver_connection.execute("SELECT pg_terminate_backend($1)", backend_pid)
+    connection_lost(engine)
+
+    fresh = await kept.take(engine)
+
+    # Not the closed one: it went back to the pool, whose check replaced it.
+    assert fresh.driver_connection.get_server_pid() != backend_pid
+    assert await fresh.driver_connection.fetchval("SELECT 1") == 1
+    await kept.give_back(engine, fresh)
+    await kept.release()
