@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Iterator
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from photofeed.adapters.sql import engines
 from photofeed.adapters.sql.driver_reads import KeptConnections
 from photofeed.adapters.sql.engines import connection_lost, make_engine
 from tests.services import postgres_databases
@@ -53,7 +54,7 @@ async def test_only_so_many_are_kept_and_the_rest_go_back_to_the_pool(
     assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
 
 
-async def test_after_a_lost_connection_the_kept_ones_go_back_to_be_checked(
+async def test_after_a_lost_connection_the_kept_ones_are_checked_before_use(
         engine: AsyncEngine) -> None:
     kept = KeptConnections()
     first = await kept.take(engine)
@@ -68,8 +69,22 @@ async def test_after_a_lost_connection_the_kept_ones_go_back_to_be_checked(
 
     fresh = await kept.take(engine)
 
-    # Not the closed one: it went back to the pool, whose check replaced it.
+    # Not the closed one: checked before use, it was dropped.
     assert fresh.driver_connection.get_server_pid() != backend_pid
     assert await fresh.driver_connection.fetchval("SELECT 1") == 1
     await kept.give_back(engine, fresh)
+    await kept.release()
+
+
+async def test_a_kept_connection_idle_too_long_is_checked_and_still_used_if_it_answers(
+        engine: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    kept = KeptConnections()
+    first = await kept.take(engine)
+    await kept.give_back(engine, first)
+    monkeypatch.setattr(engines, "PING_AFTER_IDLE_SECONDS", 0.0)  # everything is idle now
+
+    again = await kept.take(engine)
+
+    assert again.driver_connection is first.driver_connection  # it answered the check
+    await kept.give_back(engine, again)
     await kept.release()

@@ -29,9 +29,9 @@ class KeptConnections:
     """Pooled connections kept checked out between reads, the most recently used first.
 
     They stay counted in SQLAlchemy's pool, whose size still bounds them. One idle longer
-    than the pool would trust without a check, or returned before a connection of its
-    engine was found closed, goes back to the pool, which checks it before handing it
-    out again (engines.py).
+    than the pool would trust without a check, or kept since before a connection of its
+    engine was found closed, is checked with a round trip before it is used, as the pool
+    does (engines.py); one that fails the check is dropped.
     """
 
     def __init__(self, *, keep: int = KEEP_PER_ENGINE) -> None:
@@ -42,9 +42,9 @@ class KeptConnections:
         idle = self._idle.get(engine)
         while idle:
             pooled, returned_at = idle.pop()
-            if trusted_unchecked(engine, returned_at):
+            if trusted_unchecked(engine, returned_at) or await _answers(pooled):
                 return pooled
-            await greenlet_spawn(pooled.close)
+            await greenlet_spawn(pooled.invalidate)
         return await engine.raw_connection()
 
     async def give_back(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
@@ -125,3 +125,11 @@ class DriverReads:
             await greenlet_spawn(pooled.invalidate)
         else:
             await self._kept.give_back(self._engine, pooled)
+
+
+async def _answers(pooled: PoolProxiedConnection) -> bool:
+    try:
+        await pooled.driver_connection.execute("SELECT 1")
+    except Exception:  # closed under us, it may fail in several ways; any means drop it
+        return False
+    return True
