@@ -128,8 +128,9 @@ class DriverReads:
 
 
 async def _answers(pooled: PoolProxiedConnection) -> bool:
+    driver: asyncpg.Connection = pooled.driver_connection
     try:
-        await pooled.driver_connection.execute("SELECT 1")
+        await driver.execute("SELECT 1")
     except Exception:  # closed under us, it may fail in several ways; any means drop it
         return False
     return True
