@@ -1,10 +1,12 @@
-"""Connections kept between PostgreSQL driver reads: reused while trusted, never leaked."""
+"""PostgreSQL connections kept between reads: reused while trusted, never leaked or churned."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from photofeed.adapters.sql import engines
@@ -88,3 +90,20 @@ async def test_a_kept_connection_idle_too_long_is_checked_and_still_used_if_it_a
     assert again.driver_connection is first.driver_connection  # it answered the check
     await kept.give_back(engine, again)
     await kept.release()
+
+
+async def test_bursts_of_reads_reuse_connections_instead_of_opening_new_ones(
+        engine: AsyncEngine) -> None:
+    opened: list[object] = []
+    event.listen(engine.sync_engine, "connect", lambda conn, _record: opened.append(conn))
+
+    async def one_read() -> None:
+        async with engine.connect() as conn:
+            await conn.execute(text("SELECT pg_sleep(0.005)"))
+
+    for _ in range(5):  # bursts of as many reads as the engine may have connections
+        await asyncio.gather(*(one_read() for _ in range(20)))
+
+    # Each connection is opened once and kept; none closed on return only to be opened
+    # again by the next burst (SQLAlchemy's "overflow" connections were).
+    assert len(opened) == 20
