@@ -30,7 +30,7 @@ def _account(row: Mapping[str, Any]) -> Account:
 
 
 ACCOUNT_ROWS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
-                       skip=frozenset({"username_key"}))
+                          skip=frozenset({"username_key"}))
 # Built once: building a statement costs more than running it from SQLite's page cache.
 _BY_ID = Prepared(select(*ACCOUNT_ROWS.columns).where(accounts.c.id == bindparam("id")))
 _BY_IDS = Prepared(select(*ACCOUNT_ROWS.columns).where(in_ids(accounts.c.id)))

@@ -97,7 +97,7 @@ def connection_lost(engine: AsyncEngine) -> None:
     """A connection of this engine was found closed: check the pooled ones before use.
 
     SQLAlchemy does this itself for errors it sees; reads that run straight on the driver
-    (ShardRouter's DriverReads) report theirs here.
+    (driver_reads.DriverReads) report theirs here.
     """
     _LOST_AT[engine.sync_engine] = time.monotonic()
 

@@ -36,7 +36,7 @@ from sqlalchemy.types import BigInteger, Boolean, NullType, String
 
 from photofeed import ids
 from photofeed.adapters.sql.accounts import ACCOUNT_ROWS
-from photofeed.adapters.sql.graph import relation_selects, relationships_from
+from photofeed.adapters.sql.graph import RELATIONS, relation_selects, relationships_from
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.posts import POST_ROWS
 from photofeed.adapters.sql.prepared import Prepared
@@ -88,13 +88,11 @@ _WIDE_ACCOUNT = slice(2 + len(POST_ROWS.columns), 2 + len(POST_ROWS.columns)
                       + len(ACCOUNT_ROWS.columns))
 
 # The parts on their own, in narrow layouts: posts as in the union, accounts right after
-# the kind, relations as (kind, other, state).
+# the kind, relations as graph.RELATIONS gives them, (kind, other, state).
 _POSTS = Prepared(_posts_part(literal("post").label("kind"), *POST_ROWS.columns,
                               _LIKED.label("liked")))
 _ACCOUNTS = Prepared(_accounts_part(literal("account").label("kind"), *ACCOUNT_ROWS.columns))
 _NARROW_ACCOUNT = slice(1, 1 + len(ACCOUNT_ROWS.columns))
-_RELATIONS = Prepared(union_all(*relation_selects(
-    lambda kind, other, state: [kind.label("kind"), other.label("other"), state])))
 _POST = slice(1, 1 + len(POST_ROWS.columns))
 _LIKED_AT = 1 + len(POST_ROWS.columns)
 
@@ -149,7 +147,7 @@ class SqlFeedPages:
             if values["author_ids"]:
                 page.add(await _ACCOUNTS.rows(conn, values), _NARROW_ACCOUNT)
             if values["ids"]:
-                page.add(await _RELATIONS.rows(conn, values), _NARROW_ACCOUNT)
+                page.add(await RELATIONS.rows(conn, values), _NARROW_ACCOUNT)
 
         # The viewer's database answers for the relations even when it holds none of the
         # posts or authors.

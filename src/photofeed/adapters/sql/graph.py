@@ -62,7 +62,7 @@ def relationships_from(targets: Iterable[int], rows: Iterable[tuple[str, int, st
 
 
 # Built once: building a statement costs more than running it from SQLite's page cache.
-_RELATIONS = Prepared(union_all(*relation_selects(
+RELATIONS = Prepared(union_all(*relation_selects(
     lambda kind, other, state: [kind.label("kind"), other.label("other"), state])))
 _FOLLOWEES = Prepared(select(follows.c.target_id).where(
     follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
@@ -167,7 +167,7 @@ class SqlGraphStore:
                             target_ids: Iterable[int]) -> dict[int, Relationship]:
         targets = list(set(target_ids))
         async with self._router.read(ids.shard_of(account_id)) as conn:
-            rows = await _RELATIONS.rows(conn, {"me": account_id, "ids": targets})
+            rows = await RELATIONS.rows(conn, {"me": account_id, "ids": targets})
         return relationships_from(targets, rows)
 
     async def following(self, account_id: int, page: Page) -> list[Edge]:

@@ -346,8 +346,8 @@ class ShardRouter:
         if replica is not None:
             self.replicas.mark_down(replica, exc)
             raise ReplicaLost(f"read replica {replica.describe()} failed: {exc}") from exc
-        # The pool has dropped its connections made before the failure (a restart,
-        # say): the same read on a fresh one may well succeed.
+        # Connections returned before the failure (a restart, say) are checked before they
+        # are used again (engines.py): the same read on a fresh one may well succeed.
         raise ReadLost(f"database {index} closed the connection of a read: {exc}") from exc
 
     async def _connect_for_read(
