@@ -17,10 +17,10 @@ from sqlalchemy import (
     select,
 )
 
-from photofeed.adapters.sql.driver_reads import DriverReads
+from photofeed.adapters.sql.driver_reads import DriverReads, InlineReads
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.prepared import Prepared
-from photofeed.adapters.sql.router import InlineReads, ShardRouter
+from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.types import UtcDateTime
 
 metadata = MetaData()

@@ -1,11 +1,13 @@
-"""PostgreSQL reads whose prepared statements run straight on asyncpg.
+"""Read connections that run prepared statements straight on the database's driver.
 
-Checking a connection out as an AsyncConnection and running a small read through it cost
-~270 us of CPU (greenlet hops, an execution context, Row objects); the same read on the
-pooled connection's asyncpg driver costs ~90. Of those, checking the connection out of
-SQLAlchemy's pool and back in (a greenlet hop each way, the pool's events) was half, so
-a few connections are kept checked out between reads, per engine (KeptConnections): a
-feed read over the network takes three or four, and took 20% less CPU with them kept.
+SQLite's inline reads (InlineReads) run them on `sqlite3`, on the calling thread. On
+PostgreSQL (DriverReads), checking a connection out as an AsyncConnection and running a
+small read through it cost ~270 us of CPU (greenlet hops, an execution context, Row
+objects); the same read on the pooled connection's asyncpg driver costs ~90. Of those,
+checking the connection out of SQLAlchemy's pool and back in (a greenlet hop each way,
+the pool's events) was half, so a few connections are kept checked out between reads,
+per engine (KeptConnections): a feed read over the network takes three or four, and took
+20% less CPU with them kept.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ import time
 from typing import Any
 
 import asyncpg
-from sqlalchemy import Dialect, Executable, Result
+from sqlalchemy import Connection, Dialect, Executable, Result
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util.concurrency import greenlet_spawn
@@ -23,6 +26,33 @@ from photofeed.adapters.sql.engines import trusted_unchecked
 
 # Connections kept checked out per engine; the rest go back to SQLAlchemy's pool.
 KEEP_PER_ENGINE = 4
+# Errors a standby raises that the primary would not: a query cancelled by a conflict
+# with WAL replay, and the server shutting down or still starting.
+_REPLICA_TROUBLE = frozenset({"40001", "57P01", "57P02", "57P03"})
+
+
+class InlineReads:
+    """A read transaction that runs each statement right away on the calling thread."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._driver = conn.connection.dbapi_connection
+
+    @property
+    def dialect(self) -> Dialect:
+        return self._conn.dialect
+
+    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
+        return self._conn.execute(statement, parameters)
+
+    def run(self, sql: str, parameters: list[Any]) -> list[Any]:
+        """Compiled SQL straight on the driver (prepared.py): the rows as tuples."""
+        assert self._driver is not None
+        rows: list[Any] = self._driver.execute(sql, parameters).fetchall()
+        return rows
+
+    def close(self) -> None:
+        self._conn.close()
 
 
 class KeptConnections:
@@ -134,3 +164,14 @@ async def _answers(pooled: PoolProxiedConnection) -> bool:
     except Exception:  # closed under us, it may fail in several ways; any means drop it
         return False
     return True
+
+
+def lost_connection(error: BaseException) -> bool:
+    """Whether an error means the database went away, rather than a bad query."""
+    if isinstance(error, DBAPIError):
+        return error.connection_invalidated or \
+            getattr(error.orig, "sqlstate", None) in _REPLICA_TROUBLE
+    if isinstance(error, asyncpg.PostgresError):  # raised by DriverReads
+        return isinstance(error, asyncpg.PostgresConnectionError) or \
+            error.sqlstate in _REPLICA_TROUBLE
+    return isinstance(error, (OSError, TimeoutError))

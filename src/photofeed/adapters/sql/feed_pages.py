@@ -36,11 +36,12 @@ from sqlalchemy.types import BigInteger, Boolean, NullType, String
 
 from photofeed import ids
 from photofeed.adapters.sql.accounts import ACCOUNT_ROWS
+from photofeed.adapters.sql.driver_reads import InlineReads
 from photofeed.adapters.sql.graph import RELATIONS, relation_selects, relationships_from
 from photofeed.adapters.sql.id_lists import in_ids
 from photofeed.adapters.sql.posts import POST_ROWS
 from photofeed.adapters.sql.prepared import Prepared
-from photofeed.adapters.sql.router import InlineReads, Reads, ShardRouter
+from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.schema import accounts, favourites, posts
 from photofeed.domain.accounts import Account
 from photofeed.domain.posts import Post

@@ -20,8 +20,8 @@ from typing import Any
 from sqlalchemy import CompoundSelect, Dialect, Select, TextClause
 from sqlalchemy.sql.compiler import SQLCompiler
 
-from photofeed.adapters.sql.driver_reads import DriverReads
-from photofeed.adapters.sql.router import InlineReads, Reads
+from photofeed.adapters.sql.driver_reads import DriverReads, InlineReads
+from photofeed.adapters.sql.router import Reads
 
 Convert = Callable[[Any], Any] | None
 Statement = Select[Any] | CompoundSelect[Any] | TextClause

@@ -10,15 +10,18 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Collection, Iter
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from typing import Any, NoReturn, Protocol, TypeVar
 
-import asyncpg
-from sqlalchemy import Connection, Dialect, Engine, Executable, Result
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Dialect, Engine, Executable, Result
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from sqlalchemy.pool import PoolProxiedConnection
 
 from photofeed import ids
 from photofeed.adapters.sql import shard_moves
-from photofeed.adapters.sql.driver_reads import DriverReads, KeptConnections
+from photofeed.adapters.sql.driver_reads import (
+    DriverReads,
+    InlineReads,
+    KeptConnections,
+    lost_connection,
+)
 from photofeed.adapters.sql.engines import (
     SQLITE_WRITE,
     connection_lost,
@@ -45,11 +48,6 @@ K = TypeVar("K")
 FENCE_POLL_SECONDS = 0.05
 log = logging.getLogger(__name__)
 
-# Errors a standby raises that the primary would not: a query cancelled by a conflict
-# with WAL replay, and the server shutting down or still starting.
-_REPLICA_TROUBLE = frozenset({"40001", "57P01", "57P02", "57P03"})
-
-
 class Reads(Protocol):
     """What a read transaction offers: an AsyncConnection, or SQLite's inline reads."""
 
@@ -57,30 +55,6 @@ class Reads(Protocol):
     def dialect(self) -> Dialect: ...
 
     async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]: ...
-
-
-class InlineReads:
-    """A read transaction that runs each statement right away on the calling thread."""
-
-    def __init__(self, conn: Connection) -> None:
-        self._conn = conn
-        self._driver = conn.connection.dbapi_connection
-
-    @property
-    def dialect(self) -> Dialect:
-        return self._conn.dialect
-
-    async def execute(self, statement: Executable, parameters: Any = None) -> Result[Any]:
-        return self._conn.execute(statement, parameters)
-
-    def run(self, sql: str, parameters: list[Any]) -> list[Any]:
-        """Compiled SQL straight on the driver (prepared.py): the rows as tuples."""
-        assert self._driver is not None
-        rows: list[Any] = self._driver.execute(sql, parameters).fetchall()
-        return rows
-
-    def close(self) -> None:
-        self._conn.close()
 
 
 class ShardUnreachable(ConnectionError):
@@ -319,7 +293,7 @@ class ShardRouter:
                 async with conn.begin():
                     yield conn
         except Exception as exc:
-            if not _lost_connection(exc):
+            if not lost_connection(exc):
                 raise
             self._raise_lost(index, replica, exc)
         finally:
@@ -335,7 +309,7 @@ class ShardRouter:
             yield conn
             finished = True
         except Exception as exc:
-            if not (conn.closed() or _lost_connection(exc)):
+            if not (conn.closed() or lost_connection(exc)):
                 raise
             connection_lost(engine)
             self._raise_lost(index, replica, exc)
@@ -425,14 +399,3 @@ async def _gather(indexes: Iterable[int], run: Callable[[int], Awaitable[T]]) ->
     if len(wanted) == 1:  # most reads touch one database; a task for it costs more
         return [await run(wanted[0])]
     return list(await asyncio.gather(*(run(i) for i in wanted)))
-
-
-def _lost_connection(error: BaseException) -> bool:
-    """Whether an error means the database went away, rather than a bad query."""
-    if isinstance(error, DBAPIError):
-        return error.connection_invalidated or \
-            getattr(error.orig, "sqlstate", None) in _REPLICA_TROUBLE
-    if isinstance(error, asyncpg.PostgresError):  # from DriverReads
-        return isinstance(error, asyncpg.PostgresConnectionError) or \
-            error.sqlstate in _REPLICA_TROUBLE
-    return isinstance(error, (OSError, TimeoutError))
