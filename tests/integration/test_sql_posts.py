@@ -34,31 +34,73 @@ def store(shared_router: ShardRouter) -> SqlPostStore:
     return SqlPostStore(shared_router, OutboxSignal())
 
 
+class Follows:
+    """A reader who follows one author, asked to follow another, and unfollowed a third,
+    besides a stranger; each author has posts on two databases of the shared router."""
+
+    def __init__(self, store: SqlPostStore, graph: SqlGraphStore) -> None:
+        self.store, self.graph = store, graph
+        self.reader = ID_SOURCE.new_id(3)
+        self.followed, self.requested, self.unfollowed, self.stranger = (
+            ID_SOURCE.new_id(s) for s in (5, 8100, 6, 9))
+        self.authors = [self.followed, self.requested, self.unfollowed, self.stranger]
+        self.made: dict[int, list[Post]] = {}
+
+    async def post_and_follow(self) -> None:
+        for author in [*self.authors, self.reader]:
+            self.made[author] = [new_post(author, shard) for shard in (10, 8010)]
+            for post in self.made[author]:
+                await self.store.add(post)
+                await self.store.index_for_author(post.id)
+        for target, state in ((self.followed, "accepted"), (self.requested, "requested"),
+                              (self.unfollowed, "accepted")):
+            await self.graph.set_follow(self.reader, target, state,  # type: ignore[arg-type]
+                                        version=1)
+        await self.graph.set_follow(self.reader, self.unfollowed, "none", version=2)
+
+    async def sync(self) -> None:
+        """What the workers do after a change of the graph."""
+        for target in (self.followed, self.requested, self.unfollowed):
+            await self.graph.sync_follow(self.reader, target)
+
+    def newest_first(self, *authors: int) -> list[int]:
+        return sorted((p.id for a in authors for p in self.made[a]), reverse=True)
+
+
+@pytest.fixture
+def follows(store: SqlPostStore, shared_router: ShardRouter) -> Follows:
+    return Follows(store, SqlGraphStore(shared_router, OutboxSignal()))
+
+
 async def test_recent_followed_pulls_only_authors_the_reader_follows(
-        store: SqlPostStore, shared_router: ShardRouter) -> None:
-    graph = SqlGraphStore(shared_router, OutboxSignal())
-    reader = ID_SOURCE.new_id(3)
-    followed, requested, unfollowed, stranger = (ID_SOURCE.new_id(s) for s in (5, 8100, 6, 9))
-    made = {}
-    for author in (followed, requested, unfollowed, stranger):
-        made[author] = [new_post(author, shard) for shard in (10, 8010)]
-        for post in made[author]:
-            await store.add(post)
-            await store.index_for_author(post.id)
-    for target, state in ((followed, "accepted"), (requested, "requested"),
-                          (unfollowed, "accepted")):
-        await graph.set_follow(reader, target, state, version=1)  # type: ignore[arg-type]
-    await graph.set_follow(reader, unfollowed, "none", version=2)
-    candidates = [followed, requested, unfollowed, stranger]
+        store: SqlPostStore, follows: Follows) -> None:
+    await follows.post_and_follow()
+    reader, candidates = follows.reader, follows.authors
     before_sync = await store.recent_followed(reader, candidates, Page(limit=20))
-    for target in (followed, requested, unfollowed):
-        await graph.sync_follow(reader, target)  # what the workers do after a change
+    await follows.sync()
 
     found = await store.recent_followed(reader, candidates, Page(limit=20))
     newest_one = await store.recent_followed(reader, candidates, Page(limit=1))
 
     # The followers copy on the authors' databases decides; it is written by the workers.
     assert before_sync == []
-    assert [e.post_id for e in found] == sorted((p.id for p in made[followed]), reverse=True)
-    assert {e.author_id for e in found} == {followed}
-    assert [e.post_id for e in newest_one] == [max(p.id for p in made[followed])]
+    assert [e.post_id for e in found] == follows.newest_first(follows.followed)
+    assert {e.author_id for e in found} == {follows.followed}
+    assert [e.post_id for e in newest_one] == [max(follows.newest_first(follows.followed))]
+
+
+async def test_recent_home_pulls_the_readers_own_posts_and_every_followed_authors(
+        store: SqlPostStore, follows: Follows) -> None:
+    await follows.post_and_follow()
+    reader = follows.reader
+    before_sync = await store.recent_home(reader, Page(limit=20))
+    await follows.sync()
+
+    found = await store.recent_home(reader, Page(limit=20))
+    older = await store.recent_home(reader, Page(limit=2, max_id=found[1].post_id))
+
+    # Every database is asked, with no list of authors: its followers copies pick them.
+    assert [e.post_id for e in before_sync] == follows.newest_first(reader)
+    assert [e.post_id for e in found] == follows.newest_first(reader, follows.followed)
+    assert {e.author_id for e in found} == {reader, follows.followed}
+    assert [e.post_id for e in older] == [e.post_id for e in found[2:4]]

@@ -57,6 +57,12 @@ class PostStore(Protocol):
         handled it, as a followed account's earlier posts reach a stored feed.
         """
 
+    async def recent_home(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        """recent_by_authors of the reader and of everyone the reader follows.
+
+        Whom the reader follows is taken from the followers copies, as in recent_followed.
+        """
+
     async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
         """IDs of public top-level posts (optionally with a hashtag), newest first."""
 

@@ -115,8 +115,8 @@ class Timelines:
         if self._policy.mode == "push":
             return []
         if self._policy.mode == "pull":
-            authors = {reader_id, *await self._graph.followee_ids(reader_id)}
-            return await self._posts.recent_by_authors(authors, page)
+            # Whom the reader follows is settled on each database, in the same statement.
+            return await self._posts.recent_home(reader_id, page)
         # Which of the celebrities the reader follows is settled in the same statement.
         celebrities = await self._celebrities.current()
         return await self._posts.recent_followed(reader_id, celebrities, page) \

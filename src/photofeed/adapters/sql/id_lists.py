@@ -13,7 +13,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Boolean, ColumnElement, Select, Text, bindparam
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    Select,
+    Text,
+    bindparam,
+)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.compiler import compiles
@@ -89,12 +97,14 @@ class InSelected(ColumnElement[bool]):
     _traverse_internals = [("column", InternalTraversal.dp_clauseelement),  # noqa: RUF012
                            ("selected", InternalTraversal.dp_clauseelement)]
 
-    def __init__(self, column: ColumnElement[Any], selected: Select[Any]) -> None:
+    def __init__(self, column: ColumnElement[Any],
+                 selected: Select[Any] | CompoundSelect[Any]) -> None:
         self.column = column
         self.selected = selected.scalar_subquery()
 
 
-def in_selected(column: ColumnElement[Any], selected: Select[Any]) -> InSelected:
+def in_selected(column: ColumnElement[Any],
+                selected: Select[Any] | CompoundSelect[Any]) -> InSelected:
     return InSelected(column, selected)
 
 

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import BigInteger, bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -46,6 +46,13 @@ _FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
     account_posts.c.account_id, select(followers.c.target_id).where(
         in_ids(followers.c.target_id, "authors"),
         followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"))),
+    account_posts.c.post_id)
+# Pull mode's whole feed: the reader's own posts and those of everyone the reader follows,
+# the followees picked on each database from its followers copies, as hybrid's are.
+_HOME_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
+    account_posts.c.account_id, select(followers.c.target_id).where(
+        followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"
+    ).union_all(select(bindparam("reader", type_=BigInteger))))),
     account_posts.c.post_id)
 _FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
@@ -225,22 +232,29 @@ class SqlPostStore:
         return [row[0] for row in rows]
 
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
-        return await self._recent(_AUTHORS_RECENT, author_ids, page)
+        groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
+        return await self._recent(_AUTHORS_RECENT, page, {
+            index: {"authors": authors} for index, authors in groups.items()})
 
     async def recent_followed(self, reader_id: int, author_ids: Iterable[int],
                               page: Page) -> list[FeedEntry]:
-        return await self._recent(_FOLLOWED_RECENT, author_ids, page, reader=reader_id)
-
-    async def _recent(self, query: PagedQuery, author_ids: Iterable[int], page: Page,
-                      **values: Any) -> list[FeedEntry]:
-        """A page of one query per database holding some of the authors, merged."""
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
+        return await self._recent(_FOLLOWED_RECENT, page, {
+            index: {"authors": authors, "reader": reader_id}
+            for index, authors in groups.items()})
 
+    async def recent_home(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        return await self._recent(_HOME_RECENT, page, {
+            index: {"reader": reader_id} for index in range(len(self._router.engines))})
+
+    async def _recent(self, query: PagedQuery, page: Page,
+                      values: Mapping[int, dict[str, Any]]) -> list[FeedEntry]:
+        """A page of the query on each database it has values for, merged."""
         async def fetch(conn: Reads, index: int) -> list[FeedEntry]:
-            rows = await query.fetch(conn, page, authors=groups[index], **values)
+            rows = await query.fetch(conn, page, **values[index])
             return [FeedEntry(post_id=r[0], author_id=r[1]) for r in rows]
 
-        batches = await self._router.gather_engines(groups, fetch)
+        batches = await self._router.gather_engines(values, fetch)
         return merge(batches, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:

@@ -153,6 +153,9 @@ followers = Table(
     Column("version", BigInteger, nullable=False),
 )
 Index("ix_followers_list", followers.c.target_id, followers.c.state, followers.c.version)
+# Whom an account follows, as seen on each followee's database: a pulled feed reads it in
+# the same statement as the followees' posts instead of asking the reader's database first.
+Index("ix_followers_by_account", followers.c.account_id, followers.c.state, followers.c.target_id)
 
 # Blocks: truth on the blocker's shard, mirrored on the blocked account's shard so that
 # "who blocked me" is answered without asking every shard.
@@ -228,6 +231,10 @@ account_posts = Table(
     Column("visibility", String(10), nullable=False),
     Column("pinned", Boolean, nullable=False, server_default="0"),
 )
+# A pulled feed probes every followee's posts; with the filtered columns in the index,
+# PostgreSQL answers from the index alone. SQLite's primary key index serves it as is.
+Index("ix_account_posts_feed", account_posts.c.account_id, account_posts.c.post_id,
+      postgresql_include=["is_reply", "visibility"]).ddl_if(dialect="postgresql")
 
 idempotency_keys = Table(
     "idempotency_keys",
