@@ -12,7 +12,9 @@ process, one reader at a time) and end to end over HTTP on loopback at 1 and 64 
 99% of a sample of followers see a new post, feed rows written per post and the size of
 the feed store. Data sets are cached in bench/data/; results go to bench/results/.
 With --backend scale-out the same data set is copied into PostgreSQL shard databases and
-Redis (feed_scaleout.py), measured there, and dropped at the end.
+Redis (feed_scaleout.py), measured there, and dropped at the end; its in-process reads
+take turns with embedded ones on the same data set, and --compare takes the p99 ratio
+from those.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from photofeed import bootstrap
+
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))  # the sibling modules, also when imported from elsewhere
 
@@ -35,10 +39,17 @@ from feed_backends import Backend, Embedded  # noqa: E402
 from feed_data import MODES, DataSet, ensure  # noqa: E402
 from feed_e2e import SERVERS, end_to_end  # noqa: E402
 from feed_graph import GraphParams  # noqa: E402
-from feed_inprocess import container_for, fanout_lag, server_side  # noqa: E402
+from feed_inprocess import (  # noqa: E402
+    container_for,
+    fanout_lag,
+    server_side,
+    server_side_alternating,
+)
 from feed_scaleout import ADMIN_URL, REDIS_URL, ScaleOut  # noqa: E402
 
 BACKENDS = ("embedded", "scale-out")
+# Turns the scale-out and embedded in-process reads take, alternating.
+ROUNDS = 5
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -127,8 +138,13 @@ async def _in_process(backend: Backend, data: DataSet, mode: str,
     await backend.refresh_activity(mode)
     await backend.forget_probes(mode)
     async with container_for(backend, data, mode, args.cap) as container:
-        result: dict[str, Any] = {"server": await server_side(
-            container, data, reads=args.reads, profile_to=profile)}
+        result: dict[str, Any] = {}
+        if isinstance(backend, ScaleOut):
+            result["server"], result["server_embedded"] = await _beside_embedded(
+                container, data, mode, args, profile)
+        else:
+            result["server"] = await server_side(container, data, reads=args.reads,
+                                                 profile_to=profile)
         for key, author in (("lag", data.lag_author), ("lag_celebrity", data.celebrity)):
             result[key] = await fanout_lag(container, backend, mode, author,
                                            samples=args.lag_samples, posts=args.lag_posts)
@@ -138,6 +154,19 @@ async def _in_process(backend: Backend, data: DataSet, mode: str,
                 container, backend, mode, data.probe_author, samples=data.probe_followers,
                 posts=args.lag_posts, active_only=False)
     return result
+
+
+async def _beside_embedded(container: bootstrap.Container, data: DataSet, mode: str,
+                           args: argparse.Namespace, profile: Path | None
+                           ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Scale-out reads taking turns with embedded ones on the same data set: the ratio of
+    the two is then measured under the same load, not in runs minutes apart."""
+    embedded = Embedded(data)
+    await embedded.refresh_activity(mode)
+    await embedded.forget_probes(mode)
+    async with container_for(embedded, data, mode, args.cap) as baseline:
+        return await server_side_alternating(container, baseline, data, reads=args.reads,
+                                             rounds=ROUNDS, profile_to=profile)
 
 
 def _backend(data: DataSet, args: argparse.Namespace) -> Backend:

@@ -58,35 +58,79 @@ def _summary(seconds: list[float]) -> dict[str, float]:
             "p99_ms": percentile(done, 0.99) * 1000, "count": len(done)}
 
 
+class _TimedReads:
+    """Timelines.home for random readers of one container, one at a time, timed."""
+
+    def __init__(self, container: bootstrap.Container, readers: list[Any]) -> None:
+        self.container = container
+        self.readers = readers
+        self._next = 0
+        self._home: list[float] = []
+        self._render: list[float] = []
+        self._shown = 0
+        self._cpu = 0.0
+
+    @classmethod
+    async def of(cls, container: bootstrap.Container, data: DataSet) -> _TimedReads:
+        readers = [await container.accounts.get(r) for r in data.readers]
+        random.Random(7).shuffle(readers)
+        return cls(container, readers)
+
+    async def run(self, count: int, *, counted: bool = True) -> None:
+        page = Page(limit=20)
+        for _ in range(count):
+            cpu_before = time.process_time()  # every thread of this process, the DB's too
+            reader = self.readers[self._next % len(self.readers)]
+            self._next += 1
+            started = time.perf_counter()
+            views, _ = await self.container.timelines.home(reader=reader, page=page)
+            fetched = time.perf_counter()
+            orjson.dumps([status_json(v, BASE_URL) for v in views])
+            rendered = time.perf_counter()
+            if counted:
+                self._home.append(fetched - started)
+                self._render.append(rendered - fetched)
+                self._shown += len(views)
+                self._cpu += time.process_time() - cpu_before
+
+    def summary(self) -> dict[str, Any]:
+        count = max(len(self._home), 1)
+        return {"home": _summary(self._home), "render": _summary(self._render),
+                "mean_posts": self._shown / count, "cpu_ms_per_read": self._cpu * 1000 / count}
+
+
 async def server_side(container: bootstrap.Container, data: DataSet, *, reads: int,
                       profile_to: Path | None) -> dict[str, Any]:
     """Latency of Timelines.home for random readers, one at a time, in this process."""
-    readers = [await container.accounts.get(r) for r in data.readers]
-    random.Random(7).shuffle(readers)
-    page = Page(limit=20)
-    home_times, render_times, shown, cpu = [], [], 0, 0.0
-    for n in range(reads + reads // 5):
-        cpu_before = time.process_time()  # every thread of this process, the DB's too
-        reader = readers[n % len(readers)]
-        started = time.perf_counter()
-        views, _ = await container.timelines.home(reader=reader, page=page)
-        fetched = time.perf_counter()
-        orjson.dumps([status_json(v, BASE_URL) for v in views])
-        rendered = time.perf_counter()
-        if n >= reads // 5:  # the first fifth warms caches and is not counted
-            home_times.append(fetched - started)
-            render_times.append(rendered - fetched)
-            shown += len(views)
-            cpu += time.process_time() - cpu_before
+    timed = await _TimedReads.of(container, data)
+    await timed.run(reads // 5, counted=False)  # warms caches; not counted
+    await timed.run(reads)
     if profile_to is not None:
-        await _profile(container, readers[:min(300, reads)], page, profile_to)
-    return {"home": _summary(home_times), "render": _summary(render_times),
-            "mean_posts": shown / max(len(home_times), 1),
-            "cpu_ms_per_read": cpu * 1000 / max(len(home_times), 1)}
+        await _profile(container, timed.readers[:min(300, reads)], profile_to)
+    return timed.summary()
 
 
-async def _profile(container: bootstrap.Container, readers: list[Any], page: Page,
-                   out: Path) -> None:
+async def server_side_alternating(measured: bootstrap.Container,
+                                  baseline: bootstrap.Container, data: DataSet, *,
+                                  reads: int, rounds: int, profile_to: Path | None
+                                  ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """server_side of two containers in the same minutes: both are warmed, then they take
+    turns, `rounds` times, so that a machine whose speed drifts (a shared virtual
+    machine's does, by a third within minutes) slows both alike. The profile, if asked
+    for, is of the measured one."""
+    timed = [await _TimedReads.of(c, data) for c in (measured, baseline)]
+    for each in timed:
+        await each.run(reads // 5, counted=False)
+    for _ in range(rounds):
+        for each in timed:
+            await each.run(reads // rounds)
+    if profile_to is not None:
+        await _profile(measured, timed[0].readers[:min(300, reads)], profile_to)
+    return timed[0].summary(), timed[1].summary()
+
+
+async def _profile(container: bootstrap.Container, readers: list[Any], out: Path) -> None:
+    page = Page(limit=20)
     profiler = cProfile.Profile()
     profiler.enable()
     for reader in readers:

@@ -79,6 +79,10 @@ def test_scale_out_feed_benchmark_measures_and_cleans_up(tmp_path: Path) -> None
     for mode, result in results["modes"].items():
         # Full pages prove the feeds in Redis and the rows in the shards fit together.
         assert result["server"]["mean_posts"] == 20, (mode, result["server"])
+        # The embedded reads that took turns with these read the same data set.
+        alongside = result["server_embedded"]
+        assert alongside["home"]["count"] == result["server"]["home"]["count"] > 0
+        assert alongside["mean_posts"] == 20, (mode, alongside)
         assert result["http"]["1"]["errors"] == 0, (mode, result["http"]["1"])
     # Every follower of the probe author got the post: one entry each, plus the author's.
     pushed = results["modes"]["push"]["probe"]

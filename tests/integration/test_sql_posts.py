@@ -59,7 +59,7 @@ class Follows:
         await self.graph.set_follow(self.reader, self.unfollowed, "none", version=2)
 
     async def sync(self) -> None:
-        """What the workers do after a change of the graph."""
+        """Bring the followers copies in line, as the follow request (or a worker) does."""
         for target in (self.followed, self.requested, self.unfollowed):
             await self.graph.sync_follow(self.reader, target)
 
@@ -82,7 +82,7 @@ async def test_recent_followed_pulls_only_authors_the_reader_follows(
     found = await store.recent_followed(reader, candidates, Page(limit=20))
     newest_one = await store.recent_followed(reader, candidates, Page(limit=1))
 
-    # The followers copy on the authors' databases decides; it is written by the workers.
+    # The followers copy on the authors' databases decides, not the reader's follows.
     assert before_sync == []
     assert [e.post_id for e in found] == follows.newest_first(follows.followed)
     assert {e.author_id for e in found} == {follows.followed}

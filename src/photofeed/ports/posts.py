@@ -52,9 +52,9 @@ class PostStore(Protocol):
                               page: Page) -> list[FeedEntry]:
         """recent_by_authors of those of these authors the reader follows.
 
-        Who follows whom is taken from each author's copy of their followers, which the
-        workers keep in step with the reader's own: a follow shows here once they have
-        handled it, as a followed account's earlier posts reach a stored feed.
+        Who follows whom is taken from each author's copy of their followers. The request
+        that changes a follow updates that copy at once, and the outbox worker repeats it
+        should that fail, so a follow shows here once the copy has it.
         """
 
     async def recent_home(self, reader_id: int, page: Page) -> list[FeedEntry]:
