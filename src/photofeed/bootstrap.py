@@ -50,6 +50,7 @@ from photofeed.ports.blobs import BlobStore, BlobStoreUnavailable
 from photofeed.ports.events import EventBus
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.media import MediaStore
+from photofeed.ports.media_processing import MediaProcessor
 from photofeed.ports.outbox import Outbox
 from photofeed.ports.public_media import PublicMedia
 from photofeed.ports.ratelimit import RateLimiter
@@ -78,10 +79,12 @@ PeriodicJob = tuple[float, Callable[[], Awaitable[object]]]
 
 @dataclass
 class MediaParts:
-    """Uploads, their records, the blob store and the public copies, and URL signing."""
+    """Uploads, their records, the blob store and the public copies, URL signing, and
+    the processor that renders photos and transcodes videos."""
 
     service: MediaService
     store: MediaStore
+    processor: MediaProcessor
     lifecycle: MediaLifecycle
     blobs: BlobStore
     public: PublicMedia
@@ -221,11 +224,11 @@ def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
                                public=public)
     quota = UploadQuota(store=store, limits=QuotaLimits(
         stored_bytes=settings.storage_quota_bytes, daily_bytes=settings.daily_upload_quota_bytes))
+    processor = PillowAvProcessor(limits, settings.media_dir / "tmp")
     service = MediaService(store=store, blobs=blobs, lifecycle=lifecycle, names=signer,
-                           processor=PillowAvProcessor(limits, settings.media_dir / "tmp"),
-                           id_source=id_source, quota=quota)
-    return MediaParts(service=service, store=store, lifecycle=lifecycle, blobs=blobs,
-                      public=public, signer=signer, check=check)
+                           processor=processor, id_source=id_source, quota=quota)
+    return MediaParts(service=service, store=store, processor=processor, lifecycle=lifecycle,
+                      blobs=blobs, public=public, signer=signer, check=check)
 
 
 def _blob_stores(settings: Settings) -> BlobStores:

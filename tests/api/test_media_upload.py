@@ -7,10 +7,13 @@ secret or GPS position in any byte.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 
+from photofeed.workers.runner import OutboxWorker
 from tests.api import media_files as files
 from tests.api.conftest import StoredMedia
 from tests.api.helpers import bearer, local_and_s3, new_app, user_token
@@ -73,6 +76,31 @@ async def test_v1_upload_of_a_video_answers_when_it_is_done(client: httpx.AsyncC
                                 version="v1")
     assert answer.status_code == 200, answer.text
     assert answer.json()["url"].startswith("http://testserver/media/")
+
+
+async def test_v1_upload_of_a_video_is_processed_by_the_request_alone(
+        app: FastAPI, client: httpx.AsyncClient, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # The real processor, counted: the in-process worker runs beside the request, and
+    # used to start on the same video the moment the upload was recorded.
+    processor = app.state.container.media_parts.processor
+    transcode = processor.video
+    processed: list[Path] = []
+
+    async def counted(source: Path, work: Path) -> Any:
+        processed.append(source)
+        return await transcode(source, work)
+
+    monkeypatch.setattr(processor, "video", counted)
+    alice = await register(client, "alice")
+    answer = await files.upload(client, alice.headers, files.video(tmp_path, "mp4").read_bytes(),
+                                version="v1")
+    await OutboxWorker(app.state.container.outbox,
+                       app.state.container.handlers).run_until_idle()
+
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["meta"]["original"]["duration"] == pytest.approx(0.5, abs=0.1)
+    assert len(processed) == 1, "the video was transcoded more than once"
 
 
 async def test_a_chosen_thumbnail_becomes_the_video_poster(client: httpx.AsyncClient,

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Protocol
 
 from photofeed.domain.media import MediaAttachment
 
 
 class MediaStore(Protocol):
-    async def add(self, media: MediaAttachment, *, announce: bool = False) -> None:
-        """Record a new upload and the blobs it uses; `announce` queues media_uploaded
-        in the same transaction, for the worker that processes videos."""
+    async def add(self, media: MediaAttachment, *,
+                  announce_in: timedelta | None = None) -> None:
+        """Record a new upload and the blobs it uses; `announce_in` queues media_uploaded
+        in the same transaction, for the worker that processes videos, due that much
+        later (none without it)."""
 
     async def get(self, media_id: int) -> MediaAttachment | None:
         """One attachment by ID."""

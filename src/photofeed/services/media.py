@@ -1,7 +1,9 @@
 """Use cases of uploads: accept a photo or video, describe it, finish videos in a worker.
 
 Photos are processed before the upload is answered; a video is stored as it came and
-processed by the outbox worker (event media_uploaded), so the upload returns at once.
+processed by the outbox worker (event media_uploaded), so the upload returns at once. The
+v1 API answers with the video processed: the request processes it, and the worker only
+takes over if that request died.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import logging
 import os
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
@@ -28,6 +31,10 @@ from photofeed.services.upload_quota import UploadQuota
 
 log = logging.getLogger(__name__)
 SNIFF_BYTES = 4096
+# A video uploaded through the synchronous v1 API is processed by the request itself; the
+# worker's event waits this long, and only processes it if that request died on the way
+# (a ten-minute video, the longest accepted, transcodes in well under this).
+V1_WORKER_TAKEOVER = timedelta(minutes=15)
 DESCRIPTION_MAX = 1500
 PORTRAITS = {"avatar": (400, 400), "header": (1500, 500)}
 Portrait = Literal["avatar", "header"]
@@ -76,9 +83,10 @@ class MediaService:
         """A scratch directory for one upload, removed with everything in it."""
         return self._processor.workspace()
 
-    async def upload(self, *, actor: Account, src: Path, work: Path,
-                     details: MediaDetails) -> MediaAttachment:
-        """Store a new upload: a processed photo, or a video queued for processing."""
+    async def upload(self, *, actor: Account, src: Path, work: Path, details: MediaDetails,
+                     synchronous: bool = False) -> MediaAttachment:
+        """Store a new upload: a processed photo, or a video queued for processing, or
+        processed before this returns when `synchronous` (the v1 API)."""
         _check_description(details.description)
         head, size = await asyncio.to_thread(_head_and_size, src)
         kind = self.check_upload(head, size)
@@ -90,7 +98,13 @@ class MediaService:
             created_at=self._clock())
         if kind == "photo":
             return await self._add_photo(item, src, work)
-        return await self._add_video(item, src, work, details.thumbnail)
+        if not synchronous:
+            return await self._add_video(item, src, work, details.thumbnail,
+                                         announce_in=timedelta(0))
+        item = await self._add_video(item, src, work, details.thumbnail,
+                                     announce_in=V1_WORKER_TAKEOVER)
+        await self.on_media_uploaded({"media_id": str(item.id)})
+        return await self.get(actor=actor, media_id=item.id)
 
     async def _add_photo(self, item: MediaAttachment, src: Path,
                          work: Path) -> MediaAttachment:
@@ -105,7 +119,7 @@ class MediaService:
         return item
 
     async def _add_video(self, item: MediaAttachment, src: Path, work: Path,
-                         thumbnail: Path | None) -> MediaAttachment:
+                         thumbnail: Path | None, *, announce_in: timedelta) -> MediaAttachment:
         upload = Rendered(src, 0, 0, "application/octet-stream", ".upload")
         files = {"upload": upload}
         if thumbnail is not None:
@@ -118,7 +132,7 @@ class MediaService:
         variants["upload"] = replace(variants["upload"], key=f"{item.id}-source.upload")
         item = replace(item, type="video", status="processing", variants=variants)
         await self._put(item, files, digests)
-        await self._store.add(item, announce=True)
+        await self._store.add(item, announce_in=announce_in)
         return item
 
     async def get(self, *, actor: Account, media_id: int) -> MediaAttachment:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import replace
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,7 +45,8 @@ class SqlMediaStore:
         self._router = router
         self._signal = signal
 
-    async def add(self, item: MediaAttachment, *, announce: bool = False) -> None:
+    async def add(self, item: MediaAttachment, *,
+                  announce_in: timedelta | None = None) -> None:
         shard = ids.shard_of(item.id)
         async with self._router.write(shard) as conn:
             await conn.execute(insert(media).values(
@@ -53,9 +54,9 @@ class SqlMediaStore:
                 status=item.status, body_json=json.dumps(codec.media_to_dict(item)),
                 created_at=item.created_at, stored_bytes=_stored_bytes(item)))
             await _set_blobs(conn, item)
-            if announce:
+            if announce_in is not None:
                 await add_event(conn, shard, payload("media_uploaded", media_id=item.id),
-                                self._signal)
+                                self._signal, due_in=announce_in)
 
     async def get(self, media_id: int) -> MediaAttachment | None:
         return (await self.get_many([media_id])).get(media_id)

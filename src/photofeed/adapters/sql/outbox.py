@@ -40,12 +40,14 @@ class OutboxSignal:
 
 
 async def add_event(conn: AsyncConnection, shard: int, body: dict[str, Any],
-                    signal: OutboxSignal | None = None) -> None:
-    """Queue an event inside the caller's write transaction."""
+                    signal: OutboxSignal | None = None, *,
+                    due_in: timedelta = timedelta(0)) -> None:
+    """Queue an event inside the caller's write transaction, for a worker to handle
+    once `due_in` has passed."""
     now = datetime.now(UTC)
     await conn.execute(insert(outbox).values(
         shard=shard, kind=body["type"], payload=json.dumps(body, separators=(",", ":")),
-        created_at=now, available_at=now, attempts=0))
+        created_at=now, available_at=now + due_in, attempts=0))
     if conn.dialect.name == "postgresql":
         # Delivered at commit to every worker LISTENing, in any process on any machine.
         await conn.execute(text("SELECT pg_notify(:channel, '')"), {"channel": NOTIFY_CHANNEL})

@@ -100,12 +100,14 @@ def _details(form: Form) -> MediaDetails:
                         focus=parse_focus(form.fields.focus), thumbnail=form.files.get("thumbnail"))
 
 
-async def _upload(request: Request, services: Container, caller: Caller) -> MediaAttachment:
+async def _upload(request: Request, services: Container, caller: Caller, *,
+                  synchronous: bool = False) -> MediaAttachment:
     async with form_files(request, services, ("file", "thumbnail")) as form:
         if "file" not in form.files:
             raise ValidationFailed({"file": [FieldError("ERR_BLANK", "can't be blank")]})
         return await services.media.upload(actor=caller.user, src=form.files["file"],
-                                           work=form.work, details=_details(form))
+                                           work=form.work, details=_details(form),
+                                           synchronous=synchronous)
 
 
 @router.post("/api/v2/media", **doc.answers(doc.MediaAttachment), openapi_extra=UPLOAD_BODY)
@@ -120,12 +122,7 @@ async def upload_v2(request: Request, services: Services, base_url: BaseUrl,
 async def upload_v1(request: Request, services: Services, base_url: BaseUrl,
                     caller: Uploader) -> dict[str, Any]:
     """The old, synchronous form: a video is processed before the answer too."""
-    item = await _upload(request, services, caller)
-    if not item.ready:
-        # The worker will find it done; its handler does nothing twice.
-        await services.media.on_media_uploaded({"media_id": str(item.id)})
-        item = await services.media.get(actor=caller.user, media_id=item.id)
-    return _finished(item, base_url)
+    return _finished(await _upload(request, services, caller, synchronous=True), base_url)
 
 
 @router.get("/api/v1/media/{media_id}", **doc.answers(doc.MediaAttachment))
