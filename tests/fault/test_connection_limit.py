@@ -15,7 +15,9 @@ from tests.fault.cluster import Cluster, on_loopback, sign_up
 pytestmark = pytest.mark.timeout(180)
 CAP = 500
 EXTRA = 100
-WAIT_SECONDS = 8
+# Long enough for all CAP requests to reach a server on a loaded machine, so none is
+# answered before the extra ones arrive.
+WAIT_SECONDS = 20
 
 
 @pytest.fixture
@@ -45,10 +47,18 @@ async def _get(port: int, path: str, token: str) -> Answer:
         writer.close()
 
 
+async def _until_full(port: int, token: str, seconds: float) -> None:
+    """Probe until the server refuses: then every held request is in it, waiting."""
+    deadline = time.monotonic() + seconds
+    while (await _get(port, "/api/v1/instance", token))[0] != 503:
+        assert time.monotonic() < deadline, f"the server never reached {CAP} requests"
+        await asyncio.sleep(0.1)
+
+
 async def _flood(port: int, path: str, token: str) -> tuple[list[Answer], list[Answer]]:
     """CAP requests held open, then EXTRA more while they are."""
     held = [asyncio.create_task(_get(port, path, token)) for _ in range(CAP)]
-    await asyncio.sleep(3)  # every one of them is in the server, waiting
+    await _until_full(port, token, seconds=WAIT_SECONDS / 2)
     assert not any(task.done() for task in held), "a held request was answered early"
     extra = await asyncio.gather(*(_get(port, path, token) for _ in range(EXTRA)))
     return list(await asyncio.gather(*held)), list(extra)
@@ -72,7 +82,7 @@ def test_past_500_connections_clients_get_a_fast_503_while_500_are_served(
     assert all(took >= WAIT_SECONDS - 1 for _, took, _ in held)
     assert [status for status, _, _ in extra] == [503] * EXTRA
     slowest_refusal = max(took for _, took, _ in extra)
-    assert slowest_refusal < 1.0
+    assert slowest_refusal < 2.0, "refusals should not wait for a slot"
     assert {headers.get("retry-after") for _, _, headers in extra} == {"1"}
     print(f"\n{CAP} held long polls: all 200; {EXTRA} more: all 503, slowest refusal "
           f"{slowest_refusal * 1000:.0f} ms")
