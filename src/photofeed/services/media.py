@@ -32,8 +32,9 @@ from photofeed.services.upload_quota import UploadQuota
 log = logging.getLogger(__name__)
 SNIFF_BYTES = 4096
 # A video uploaded through the synchronous v1 API is processed by the request itself; the
-# worker's event waits this long, and only processes it if that request died on the way
-# (a ten-minute video, the longest accepted, transcodes in well under this).
+# worker's event waits this long, and only processes it if that request died on the way.
+# The longest video accepted runs ten minutes, and 1080p HEVC transcodes at 1.1-2.1x real
+# time on two cores (docs/media.md): at most about nine minutes.
 V1_WORKER_TAKEOVER = timedelta(minutes=15)
 DESCRIPTION_MAX = 1500
 PORTRAITS = {"avatar": (400, 400), "header": (1500, 500)}
