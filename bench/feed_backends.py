@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import Protocol
 
@@ -40,7 +40,7 @@ class Backend(Protocol):
         ...
 
     def watch(self, mode: str, post_id: int, author_id: int,
-              pulled: bool) -> AsyncIterator[Visible]:
+              pulled: bool) -> AbstractAsyncContextManager[Visible]:
         """An async context giving a poll: which of the given owners' feeds show the post.
 
         Entered in the polling thread's own event loop, so it opens its own connections.

@@ -303,7 +303,7 @@ class ScaleOut:
                                             "= $1 AND post_id = $2", author_id, post_id)
                 return owners if found else []
             keys = [store.key(o) for o in owners]
-            flags = await client.eval(_HAS_MEMBER, len(keys), *keys, member)  # type: ignore[misc]
+            flags = await client.eval(_HAS_MEMBER, len(keys), *keys, member)
             return [o for o, flag in zip(owners, flags, strict=True) if flag]
 
         try:
@@ -322,7 +322,7 @@ class ScaleOut:
             total = 0
             for post_id in post_ids:
                 member = _member(FeedEntry(post_id=post_id, author_id=author_id))
-                total += sum(await client.eval(_HAS_MEMBER, len(keys), *keys, member))  # type: ignore[misc]
+                total += sum(await client.eval(_HAS_MEMBER, len(keys), *keys, member))
             return total
         finally:
             await client.aclose()
