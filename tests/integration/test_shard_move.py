@@ -10,7 +10,9 @@ import asyncio
 import os
 import random
 import sys
+import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +26,7 @@ from photofeed import ids
 from photofeed.adapters.sql import move_copy
 from photofeed.adapters.sql.move_tables import MOVED_TABLES, select_range, unlisted_tables
 from photofeed.adapters.sql.schema import affinity
+from photofeed.adapters.sql.shard_mover import MOVER_LOCK
 from photofeed.cli import main
 from photofeed.config import Settings
 from tests.api.support import Person, register
@@ -327,6 +330,62 @@ def test_an_interrupted_move_resumes_when_run_again(databases: list[str],
     states = asyncio.run(fetch(source, "SELECT state FROM shard_moves UNION ALL "
                                        "SELECT state FROM shard_fences"))
     assert sorted(states) == ["done", "moved"]
+
+
+@contextmanager
+def mover_running(control: str, move_id: int) -> Iterator[None]:
+    """Hold a move's mover lock from another connection, as a live mover would."""
+    held, done = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        conn = await asyncpg.connect(control)
+        try:
+            await conn.execute("SELECT pg_advisory_lock($1::int, $2::int)", MOVER_LOCK, move_id)
+            held.set()
+            await asyncio.to_thread(done.wait, 30)
+        finally:
+            await conn.close()
+
+    holder = threading.Thread(target=asyncio.run, args=(hold(),))
+    holder.start()
+    try:
+        assert held.wait(10), "could not take the mover lock"
+        yield
+    finally:
+        done.set()
+        holder.join()
+
+
+@pytest.mark.parametrize("databases", [2], indirect=True)
+def test_a_move_whose_mover_died_can_be_aborted(databases: list[str],
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    source, target = databases
+    configured = f"{source},{target}"
+    account = ids.compose(ids.EPOCH_MS, 1500, 0)
+    assert "there is no unfinished move of logical shards 1024-2047" in move_refusal(
+        capsys, configured, f"{FIRST}-{LAST}", "--to", target, "--abort")
+    # As a mover that died with writes fenced, after copying a row, would leave it.
+    asyncio.run(record_move(source, FIRST, LAST, target, state="fenced"))
+    asyncio.run(execute(source, "INSERT INTO shard_fences VALUES ($1, $2, 'fenced')",
+                        FIRST, LAST))
+    for url in (source, target):
+        asyncio.run(execute(url, "INSERT INTO affinity VALUES ($1, $1, 3)", account))
+    [move_id] = asyncio.run(fetch(source, "SELECT id FROM shard_moves"))
+
+    with mover_running(source, move_id):
+        refused = move_refusal(capsys, configured, f"{FIRST}-{LAST}", "--to", target,
+                               "--abort")
+    code = main(["shards", "move", f"{FIRST}-{LAST}", "--to", target, "--abort",
+                 "--database-url", configured])
+    output = capsys.readouterr().out
+
+    assert f"move {move_id} is being run by another mover" in refused
+    assert code == 0, output
+    assert "the move was aborted; its copies are deleted" in output
+    assert asyncio.run(affinity_score(target, account)) is None
+    assert asyncio.run(affinity_score(source, account)) == 3
+    assert asyncio.run(fetch(source, "SELECT state FROM shard_moves")) == ["failed"]
+    assert asyncio.run(fetch(source, "SELECT state FROM shard_fences")) == []
 
 
 async def execute(url: str, statement: str, *args: Any) -> None:

@@ -26,6 +26,10 @@ def add_parser(commands: Any) -> list[argparse.ArgumentParser]:
     move.add_argument("--grace", type=float, metavar="SECONDS",
                       help="wait this long after the switch before deleting the old copy "
                            "(default: 5 x PHOTOFEED_SHARD_MAP_REFRESH_SECONDS, at least 2)")
+    move.add_argument("--abort", action="store_true",
+                      help="abandon the unfinished move of this range to this database "
+                           "(its mover died before the switch): delete the copies on the "
+                           "target, let writes to the range resume, mark it failed")
     move.set_defaults(run=run_move)
     return [show, move]  # both take the common --data-dir / --database-url flags
 
@@ -82,6 +86,12 @@ def run_move(args: argparse.Namespace) -> int:
             move = plan(router.ranges, router.urls[0], first, last, args.target)
         finally:
             await router.dispose()
+        mover = ShardMover(move, report=report, grace_seconds=grace)
+        if args.abort:
+            report(f"aborting the move of logical shards {first}-{last} to "
+                   f"{safe_url(move.target_url)}")
+            await mover.abort()
+            return
         target = make_engine(normalise_url(args.target))
         try:
             report(f"migrating the target {safe_url(move.target_url)}")
@@ -93,7 +103,7 @@ def run_move(args: argparse.Namespace) -> int:
             await target.dispose()
         report(f"moving logical shards {first}-{last} from {safe_url(move.source_url)} to "
                f"{safe_url(move.target_url)}")
-        await ShardMover(move, report=report, grace_seconds=grace).run()
+        await mover.run()
 
     try:
         asyncio.run(main())

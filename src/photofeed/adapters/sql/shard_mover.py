@@ -31,6 +31,10 @@ Report = Callable[[str], None]
 # Catch-up passes while live, until one finds fewer changed rows than this: the pass under
 # the fence then has only the last few to copy.
 LIVE_CATCH_UPS = 5
+# With a move's ID, an advisory lock a mover holds on the control database while it runs
+# that move: a second mover of it (run again by mistake while the first lives) or an abort
+# is refused, and the lock goes with the mover's connection if it dies.
+MOVER_LOCK = 706_141
 SMALL_CATCH_UP = 100
 
 
@@ -106,9 +110,34 @@ class ShardMover:
         target = await _connect(move.target_url, "target")
         try:
             record = await self._begin(control)
+            await _hold(control, record.id)
             if record.state != shard_moves.SWITCHED:
                 await self._copy_and_switch(control, source, target, record.id)
             await self._clean_up(control, source, record.id)
+        finally:
+            for conn in (control, source, target):
+                await conn.close()
+
+    async def abort(self) -> None:
+        """Abandon an unfinished move whose mover died, as a failure before the switch
+        would: the target's copies deleted, the fence lifted, the move marked failed."""
+        move = self.move
+        control = await _connect(move.control_url, "control")
+        source = await _connect(move.source_url, "source")
+        target = await _connect(move.target_url, "target")
+        try:
+            row = await control.fetchrow(
+                "SELECT * FROM shard_moves WHERE state = ANY($1::text[]) AND first_shard = $2 "
+                "AND last_shard = $3 ORDER BY id DESC LIMIT 1",
+                list(shard_moves.IN_PROGRESS), move.first, move.last)
+            if row is None or normalise_url(row["target_url"]) != move.target_url:
+                raise MoveRefused(f"there is no unfinished move of logical shards "
+                                  f"{move.first}-{move.last} to {safe_url(move.target_url)}")
+            if row["state"] == shard_moves.SWITCHED:
+                raise MoveRefused("the move is past its switch: the map already points at "
+                                  "the target; run it again without --abort to finish it")
+            await _hold(control, row["id"])
+            await self._abandon(control, source, target, row["id"], outcome="was aborted")
         finally:
             for conn in (control, source, target):
                 await conn.close()
@@ -155,7 +184,7 @@ class ShardMover:
             switched = True
         finally:
             if not switched:
-                await self._abandon(control, source, target, move_id)
+                await self._abandon(control, source, target, move_id, outcome="failed")
 
     async def _copy_live(self, source: asyncpg.Connection, target: asyncpg.Connection) -> None:
         """Phase 1: copy everything, then catch up while the source keeps taking writes."""
@@ -191,7 +220,7 @@ class ShardMover:
                      f"writes were fenced for {time.monotonic() - fenced_at:.2f} s")
 
     async def _abandon(self, control: asyncpg.Connection, source: asyncpg.Connection,
-                       target: asyncpg.Connection, move_id: int) -> None:
+                       target: asyncpg.Connection, move_id: int, *, outcome: str) -> None:
         """Undo a move that failed before its switch: the source serves as before."""
         move = self.move
         await move_copy.stop_capture(source)
@@ -199,7 +228,8 @@ class ShardMover:
         await move_copy.delete_copies(target, move.first, move.last)
         await _carve_fences_locked(source, move.first, move.last)
         await _set_state(control, move_id, shard_moves.FAILED)
-        self._report("the move failed; its copies are deleted and writes to the range resume")
+        self._report(f"the move {outcome}; its copies are deleted and writes to the range "
+                     "resume")
 
     async def _clean_up(self, control: asyncpg.Connection, source: asyncpg.Connection,
                         move_id: int) -> None:
@@ -217,6 +247,13 @@ class ShardMover:
         await _set_state(control, move_id, shard_moves.DONE)
         self._report(f"done: logical shards {move.first}-{move.last} live on "
                      f"{safe_url(move.target_url)}")
+
+
+async def _hold(control: asyncpg.Connection, move_id: int) -> None:
+    if not await control.fetchval("SELECT pg_try_advisory_lock($1::int, $2::int)",
+                                  MOVER_LOCK, move_id):
+        raise MoveRefused(f"move {move_id} is being run by another mover; wait for it to "
+                          "finish, or stop it first")
 
 
 def _counts(copied: dict[str, int]) -> str:
