@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
-import time
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Request
@@ -17,10 +15,7 @@ from photofeed.api.openapi_doc import query_of
 from photofeed.api.paging import link_header, page_from
 from photofeed.api.params import Params, validate
 from photofeed.api.status_entities import statuses_response
-from photofeed.bootstrap import Container
-from photofeed.domain.accounts import Account
-from photofeed.domain.graph import Page
-from photofeed.domain.posts import PostView
+from photofeed.services.feed_wait import home_when_newer
 
 router = APIRouter()
 MAX_WAIT_SECONDS = 60
@@ -54,30 +49,9 @@ async def home(request: Request,
     page = page_from(request, default_limit=20, max_limit=40)
     views, cursors = await timelines.home(reader=caller.user, page=page)
     if not cursors and params.wait and (page.min_id or page.since_id):
-        views, cursors = await _long_poll(services, caller.user, page, params.wait)
+        views, cursors = await home_when_newer(timelines, services.events, reader=caller.user,
+                                               page=page, wait=params.wait)
     return statuses_response(views, base_url, link_header(request, cursors))
-
-
-async def _long_poll(services: Container, reader: Account, page: Page,
-                     wait: float) -> tuple[list[PostView], list[int]]:
-    """The page once something newer is in it, or as it is when `wait` seconds are over.
-
-    An event may be about a post this reader may not see, or a deletion; the request then
-    waits on. The page is read again once subscribed, so a post that arrived between the
-    caller's read and the subscription is not left waiting for the deadline.
-    """
-    deadline = time.monotonic() + wait
-    timelines = services.timelines
-    channels = await timelines.live_channels(reader.id)
-    async with services.events.subscribe(channels) as messages:
-        views, cursors = await timelines.home(reader=reader, page=page)
-        while not cursors and (left := deadline - time.monotonic()) > 0:
-            try:
-                await asyncio.wait_for(anext(messages), left)
-            except TimeoutError:
-                break
-            views, cursors = await timelines.home(reader=reader, page=page)
-    return views, cursors
 
 
 @router.get("/api/v1/timelines/public", **doc.answers(list[doc.Status]))
