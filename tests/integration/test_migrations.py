@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import inspect
+from sqlalchemy import inspect, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from photofeed.adapters.sql import migrate
@@ -62,3 +63,38 @@ def test_the_migrate_command_succeeds_and_can_run_again(
     for _ in range(2):
         assert main(["migrate", "--data-dir", str(tmp_path)]) == 0
         assert "migrated 1 database(s)" in capsys.readouterr().out
+
+
+@pytest.fixture
+def empty_postgres_url() -> Iterator[str]:
+    with postgres_databases(1, migrated=False) as [url]:
+        yield url
+
+
+@pytest.mark.postgres
+async def test_indexes_built_beforehand_concurrently_are_taken_as_they_are(
+        empty_postgres_url: str) -> None:
+    """A large live database gets 0012's indexes with CREATE INDEX CONCURRENTLY first."""
+    router = ShardRouter.from_urls([empty_postgres_url])
+    engine = router.engines[0]
+    try:
+        await migrate.migrate_all(router)
+        async with engine.begin() as conn:
+            await conn.run_sync(lambda sync: command.downgrade(migrate._config(sync), "0011"))
+        async with engine.connect() as conn:
+            conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+            for statement in PREBUILT_0012:
+                await conn.execute(text(statement))
+        await migrate.migrate_all(router)
+        heads, _ = await heads_and_tables(engine)
+        assert heads == HEADS
+    finally:
+        await router.dispose()
+
+
+PREBUILT_0012 = (
+    "CREATE INDEX CONCURRENTLY ix_followers_by_account "
+    "ON followers (account_id, state, target_id)",
+    "CREATE INDEX CONCURRENTLY ix_account_posts_feed "
+    "ON account_posts (account_id, post_id) INCLUDE (is_reply, visibility)")
+

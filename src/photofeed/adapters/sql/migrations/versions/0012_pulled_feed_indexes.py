@@ -21,10 +21,13 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_index("ix_followers_by_account", "followers", ["account_id", "state", "target_id"])
+    # If missing: on a large live database they may have been built beforehand with
+    # CREATE INDEX CONCURRENTLY, which does not hold writes while it runs (README).
+    op.create_index("ix_followers_by_account", "followers", ["account_id", "state", "target_id"],
+                    if_not_exists=True)
     if op.get_bind().dialect.name == "postgresql":
         op.create_index("ix_account_posts_feed", "account_posts", ["account_id", "post_id"],
-                        postgresql_include=["is_reply", "visibility"])
+                        postgresql_include=["is_reply", "visibility"], if_not_exists=True)
 
 
 def downgrade() -> None:
