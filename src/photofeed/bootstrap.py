@@ -29,6 +29,7 @@ from photofeed.adapters.redis.recent_writers import RedisRecentWriters
 from photofeed.adapters.sql import shard_map
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
+from photofeed.adapters.sql.events import SqlEventBus
 from photofeed.adapters.sql.feed_pages import SqlFeedPages
 from photofeed.adapters.sql.feeds import SqlFeedStore
 from photofeed.adapters.sql.graph import SqlGraphStore
@@ -192,9 +193,11 @@ def _feed_store(settings: Settings, router: ShardRouter,
                      f"{settings.feed_url!r}")
 
 
-def _event_bus(settings: Settings, redis_clients: dict[str, Redis]) -> EventBus:
+def _event_bus(settings: Settings, router: ShardRouter,
+               redis_clients: dict[str, Redis]) -> EventBus:
     if not settings.events_url:
-        return InProcessEventBus()
+        # Processes sharing SQLite files meet there; on PostgreSQL, set an events URL.
+        return SqlEventBus(router) if router.reads_inline else InProcessEventBus()
     return RedisEventBus(_redis(settings.events_url, redis_clients),
                          prefix=settings.redis_prefix)
 
@@ -322,7 +325,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     account_store = SqlAccountStore(router)
     accounts = AccountService(store=account_store, hasher=hasher, id_source=id_source)
     ttl = settings.access_token_ttl_seconds
-    events = _event_bus(settings, redis_clients)
+    events = _event_bus(settings, router, redis_clients)
     tokens = TokenCache(events)
     oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
                          tokens=tokens, token_ttl=timedelta(seconds=ttl) if ttl else None)
@@ -379,6 +382,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     container._tasks.append(asyncio.create_task(tokens.follow_revocations()))
+    if isinstance(events, SqlEventBus):
+        container._tasks.append(asyncio.create_task(events.follow()))
     container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     if router.replicas.configured:
         container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))

@@ -6,6 +6,7 @@ import asyncio
 import time
 
 import httpx
+import pytest
 
 from tests.api.conftest import ClientFactory
 from tests.api.helpers import bearer, error_body, new_app, sign_up, user_token
@@ -48,3 +49,19 @@ async def test_revoking_on_one_process_reaches_a_process_that_kept_the_token(
             # entry would have aged out (30 s).
             assert await _refused_within(second, token, seconds=3) < 3
             assert (await second.get(ME, headers=bearer(keeper))).status_code == 200
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"])
+async def test_processes_sharing_sqlite_files_pass_revocations_without_redis(
+        client_with: ClientFactory) -> None:
+    async with client_with() as first, client_with() as second:
+        app = await new_app(first)
+        await sign_up(first, app, "alice")
+        token = await user_token(first, app, "alice")
+        assert (await second.get(ME, headers=bearer(token))).status_code == 200  # kept
+
+        assert (await first.post("/oauth/revoke", data=app.form(token=token))).status_code \
+            == 200
+        # Through the event log in the shared database, not the kept entry's 30 s.
+        assert await _refused_within(second, token, seconds=3) < 3
+

@@ -32,7 +32,7 @@ BY_KEY = {
 }
 # Global tables on the control database, and the bookkeeping of moves themselves.
 NOT_MOVED = frozenset({"alembic_version", "id_leases", "shard_moves", "shard_fences",
-                       "shard_move_changes"})
+                       "shard_move_changes", "bus_messages"})
 MOVED_TABLES = sorted([*BY_ID, *BY_SHARD, *BY_KEY])
 # Outbox IDs are a sequence per database: copies get new ones on the target.
 RENUMBERED = {"outbox": "id"}

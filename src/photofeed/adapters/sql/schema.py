@@ -107,6 +107,19 @@ id_leases = Table(
     Column("expires_at", UtcDateTime, nullable=False),
 )
 
+# Live events between processes that share the databases but no Redis (sql/events.py):
+# a short-lived log on the directory database that every process reads.
+bus_messages = Table(
+    "bus_messages",
+    metadata,
+    Column("id", BigInteger().with_variant(Integer, "sqlite"), primary_key=True,
+           autoincrement=True),
+    Column("origin", String(32), nullable=False),
+    Column("channel", String(200), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("created_at", UtcDateTime, nullable=False),
+)
+
 Index("ix_accounts_created", accounts.c.created_at)
 Index("ix_accounts_followers", accounts.c.followers_count)
 
