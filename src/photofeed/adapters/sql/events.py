@@ -32,6 +32,8 @@ from photofeed.adapters.sql.schema import bus_messages
 log = logging.getLogger(__name__)
 POLL_SECONDS = 0.1
 KEEP = timedelta(minutes=1)
+# How often each process deletes rows older than KEEP (two deleting the same is harmless).
+FORGET_EVERY = timedelta(seconds=10)
 # Rows read per poll: more wait for the next one.
 BATCH = 1000
 _NEWER = Prepared(select(bus_messages.c.id, bus_messages.c.origin, bus_messages.c.channel,
@@ -64,13 +66,13 @@ class SqlEventBus:
         """Deliver the other processes' messages here, until cancelled."""
         if self._seen is None:
             self._seen = await self._newest()
-        polls = 0
+        polls, forget_every = 0, max(1, round(FORGET_EVERY.total_seconds() / self._poll))
         while True:
             await asyncio.sleep(self._poll)
             try:
                 await self.deliver()
                 polls += 1
-                if polls % max(1, round(KEEP.total_seconds() / self._poll / 6)) == 0:
+                if polls % forget_every == 0:
                     await self.forget_old()
             except Exception:  # a database that is away for a moment must not end this
                 log.warning("could not read the event log; retrying", exc_info=True)
