@@ -42,6 +42,7 @@ from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.replicas import ReplicaPolicy
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.search import SqlSearchIndex
+from photofeed.adapters.sql.shard_map import ShardRange
 from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
 from photofeed.domain.media_links import LinkSigner
@@ -197,7 +198,7 @@ def _event_bus(settings: Settings, router: ShardRouter,
                redis_clients: dict[str, Redis]) -> EventBus:
     if not settings.events_url:
         # Processes sharing SQLite files meet there; on PostgreSQL, set an events URL.
-        return SqlEventBus(router) if router.reads_inline else InProcessEventBus()
+        return SqlEventBus(router) if sqlite_only(settings) else InProcessEventBus()
     return RedisEventBus(_redis(settings.events_url, redis_clients),
                          prefix=settings.redis_prefix)
 
@@ -262,12 +263,24 @@ async def _check_bucket(blobs: S3BlobStore, location: S3Location) -> None:
 
 
 def make_router(settings: Settings) -> ShardRouter:
-    """The shard router for the configured databases (an explicit map wins)."""
+    """The shard router for the configured databases."""
     policy = ReplicaPolicy(max_lag_seconds=settings.replica_max_lag_seconds,
                            check_seconds=settings.replica_check_seconds)
+    return ShardRouter(configured_ranges(settings), replica_policy=policy)
+
+
+def configured_ranges(settings: Settings) -> list[ShardRange]:
+    """The shard map of the configuration: an explicit map wins over the database URLs."""
     if settings.shards:
-        return ShardRouter(shard_map.parse(settings.shards), replica_policy=policy)
-    return ShardRouter.from_urls(settings.database_urls, replica_policy=policy)
+        return shard_map.parse(settings.shards)
+    return shard_map.even_ranges(settings.database_urls)
+
+
+def sqlite_only(settings: Settings) -> bool:
+    """Whether every configured database is a SQLite file: processes sharing them then
+    pass live events through them when no events URL is set (adapters/sql/events.py)."""
+    return all(shard_range.url.startswith("sqlite")
+               for shard_range in configured_ranges(settings))
 
 
 def _read_your_writes(settings: Settings, router: ShardRouter,

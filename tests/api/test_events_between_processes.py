@@ -12,7 +12,7 @@ import time
 import pytest
 
 from tests.api.conftest import ClientFactory
-from tests.api.support import register
+from tests.api.test_streaming import ann_polls_after_bobs_first_post
 
 pytestmark = pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"])
 
@@ -20,20 +20,13 @@ pytestmark = pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"])
 async def test_a_long_poll_on_one_process_hears_of_a_post_made_through_another(
         client_with: ClientFactory) -> None:
     async with client_with() as first, client_with() as second:
-        ann, bob = await register(first, "ann"), await register(first, "bob")
-        await first.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
-        earlier = await first.post("/api/v1/statuses", headers=bob.headers,
-                                   data={"status": "first"})
-        await asyncio.sleep(0.5)
-        poll = asyncio.create_task(second.get(
-            "/api/v1/timelines/home", headers=ann.headers,
-            params={"min_id": earlier.json()["id"], "wait": "20"}))
-        await asyncio.sleep(0.5)
-        assert not poll.done(), "nothing newer yet, so the poll waits"
+        poll = await ann_polls_after_bobs_first_post(first, polling=second)
+        assert not poll.answer.done(), "nothing newer yet, so the poll waits"
 
         started = time.monotonic()
-        await first.post("/api/v1/statuses", headers=bob.headers, data={"status": "second"})
-        answer = await asyncio.wait_for(poll, 15)
+        await first.post("/api/v1/statuses", headers=poll.bob.headers,
+                         data={"status": "second"})
+        answer = await asyncio.wait_for(poll.answer, 15)
 
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
         assert time.monotonic() - started < 5, "heard of it long before the poll's end"

@@ -74,13 +74,16 @@ class LongPoll:
     answer: asyncio.Task[httpx.Response]
 
 
-async def _ann_polls_after_bobs_first_post(client: httpx.AsyncClient) -> LongPoll:
+async def ann_polls_after_bobs_first_post(client: httpx.AsyncClient, *,
+                                          polling: httpx.AsyncClient | None = None
+                                          ) -> LongPoll:
+    """Ann's long poll, through `polling` if given (another server process), else `client`."""
     ann, bob = await register(client, "ann"), await register(client, "bob")
     await client.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
     first = await client.post("/api/v1/statuses", headers=bob.headers,
                                data={"status": "first"})
     await asyncio.sleep(0.5)
-    answer = asyncio.create_task(client.get(
+    answer = asyncio.create_task((polling or client).get(
         "/api/v1/timelines/home", headers=ann.headers,
         params={"min_id": first.json()["id"], "wait": "20"}))
     await asyncio.sleep(0.5)
@@ -89,7 +92,7 @@ async def _ann_polls_after_bobs_first_post(client: httpx.AsyncClient) -> LongPol
 
 async def test_long_poll_answers_when_a_post_arrives(live_server: str) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
-        poll = await _ann_polls_after_bobs_first_post(client)
+        poll = await ann_polls_after_bobs_first_post(client)
         assert not poll.answer.done(), "nothing newer yet, so the poll waits"
         started = time.monotonic()
         await client.post("/api/v1/statuses", headers=poll.bob.headers,
@@ -101,7 +104,7 @@ async def test_long_poll_answers_when_a_post_arrives(live_server: str) -> None:
 
 async def test_long_poll_waits_on_through_news_it_may_not_show(live_server: str) -> None:
     async with httpx.AsyncClient(base_url=live_server, timeout=30) as client:
-        poll = await _ann_polls_after_bobs_first_post(client)
+        poll = await ann_polls_after_bobs_first_post(client)
         bob = poll.bob
         # News on bob's channel that ann's page does not show: a deletion, a direct post.
         await client.delete(f"/api/v1/statuses/{poll.first_id}", headers=bob.headers)

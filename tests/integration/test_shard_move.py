@@ -309,17 +309,22 @@ async def record_move(control: str, first: int, last: int, target: str, *,
         await conn.close()
 
 
+def left_fenced_by_a_dead_mover(source: str, target: str, *, holding: int) -> None:
+    """The move of FIRST-LAST as a mover that died with writes fenced leaves it, with a
+    row of account `holding` on the source."""
+    asyncio.run(record_move(source, FIRST, LAST, target, state="fenced"))
+    asyncio.run(execute(source, "INSERT INTO shard_fences VALUES ($1, $2, 'fenced')",
+                        FIRST, LAST))
+    asyncio.run(execute(source, "INSERT INTO affinity VALUES ($1, $1, 3)", holding))
+
+
 @pytest.mark.parametrize("databases", [2], indirect=True)
 def test_an_interrupted_move_resumes_when_run_again(databases: list[str],
                                                     capsys: pytest.CaptureFixture[str]) -> None:
     source, target = databases
     configured = f"{source},{target}"
     account = ids.compose(ids.EPOCH_MS, 1500, 0)
-    # As a mover that died with writes fenced would leave it.
-    asyncio.run(record_move(source, FIRST, LAST, target, state="fenced"))
-    asyncio.run(execute(source, "INSERT INTO shard_fences VALUES ($1, $2, 'fenced')",
-                        FIRST, LAST))
-    asyncio.run(execute(source, "INSERT INTO affinity VALUES ($1, $1, 3)", account))
+    left_fenced_by_a_dead_mover(source, target, holding=account)
     code = main(["shards", "move", f"{FIRST}-{LAST}", "--to", target, "--grace", "0.1",
                  "--database-url", configured])
     output = capsys.readouterr().out
@@ -364,12 +369,9 @@ def test_a_move_whose_mover_died_can_be_aborted(databases: list[str],
     account = ids.compose(ids.EPOCH_MS, 1500, 0)
     assert "there is no unfinished move of logical shards 1024-2047" in move_refusal(
         capsys, configured, f"{FIRST}-{LAST}", "--to", target, "--abort")
-    # As a mover that died with writes fenced, after copying a row, would leave it.
-    asyncio.run(record_move(source, FIRST, LAST, target, state="fenced"))
-    asyncio.run(execute(source, "INSERT INTO shard_fences VALUES ($1, $2, 'fenced')",
-                        FIRST, LAST))
-    for url in (source, target):
-        asyncio.run(execute(url, "INSERT INTO affinity VALUES ($1, $1, 3)", account))
+    left_fenced_by_a_dead_mover(source, target, holding=account)
+    # The row it had copied already.
+    asyncio.run(execute(target, "INSERT INTO affinity VALUES ($1, $1, 3)", account))
     [move_id] = asyncio.run(fetch(source, "SELECT id FROM shard_moves"))
 
     with mover_running(source, move_id):

@@ -65,9 +65,9 @@ def run(args: argparse.Namespace) -> int:
 
 def multi_process_caveats(settings: Settings, workers: int) -> list[str]:
     """What someone starting several server processes on this configuration should know."""
-    on_sqlite = not settings.shards and all(url.startswith("sqlite")
-                                            for url in settings.database_urls)
-    if workers > 1 and not settings.events_url and not on_sqlite:
+    from photofeed.bootstrap import sqlite_only
+
+    if workers > 1 and not settings.events_url and not sqlite_only(settings):
         # Processes sharing SQLite files pass events through them (adapters/sql/events.py);
         # on PostgreSQL each has its own in-process bus, and the one whose worker handled a
         # post publishes it, so clients of the other processes would never hear of it.

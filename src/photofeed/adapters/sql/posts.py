@@ -42,17 +42,16 @@ _AUTHORS_RECENT = PagedQuery(_FEED_WORTHY.where(in_ids(account_posts.c.account_i
                              account_posts.c.post_id)
 # The followers table on an author's database says who follows them: the followed authors
 # are picked out there, in the same statement, instead of by a query on the reader's one.
+_FOLLOWED_BY_READER = select(followers.c.target_id).where(
+    followers.c.account_id == bindparam("reader"), followers.c.state == "accepted")
 _FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
-    account_posts.c.account_id, select(followers.c.target_id).where(
-        in_ids(followers.c.target_id, "authors"),
-        followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"))),
+    account_posts.c.account_id,
+    _FOLLOWED_BY_READER.where(in_ids(followers.c.target_id, "authors")))),
     account_posts.c.post_id)
-# Pull mode's whole feed: the reader's own posts and those of everyone the reader follows,
-# the followees picked on each database from its followers copies, as hybrid's are.
+# Pull mode's whole feed: the reader's own posts and those of everyone the reader follows.
 _HOME_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
-    account_posts.c.account_id, select(followers.c.target_id).where(
-        followers.c.account_id == bindparam("reader"), followers.c.state == "accepted"
-    ).union_all(select(bindparam("reader", type_=BigInteger))))),
+    account_posts.c.account_id,
+    _FOLLOWED_BY_READER.union_all(select(bindparam("reader", type_=BigInteger))))),
     account_posts.c.post_id)
 _FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),

@@ -48,6 +48,7 @@ K = TypeVar("K")
 FENCE_POLL_SECONDS = 0.05
 log = logging.getLogger(__name__)
 
+
 class Reads(Protocol):
     """What a read transaction offers: an AsyncConnection, or SQLite's inline reads."""
 

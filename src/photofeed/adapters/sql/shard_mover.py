@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -31,11 +32,11 @@ Report = Callable[[str], None]
 # Catch-up passes while live, until one finds fewer changed rows than this: the pass under
 # the fence then has only the last few to copy.
 LIVE_CATCH_UPS = 5
+SMALL_CATCH_UP = 100
 # With a move's ID, an advisory lock a mover holds on the control database while it runs
 # that move: a second mover of it (run again by mistake while the first lives) or an abort
 # is refused, and the lock goes with the mover's connection if it dies.
 MOVER_LOCK = 706_141
-SMALL_CATCH_UP = 100
 
 
 class MoveRefused(ValueError):
@@ -104,28 +105,18 @@ class ShardMover:
         self._grace = grace_seconds
 
     async def run(self) -> None:
-        move = self.move
-        control = await _connect(move.control_url, "control")
-        source = await _connect(move.source_url, "source")
-        target = await _connect(move.target_url, "target")
-        try:
+        async with self._connections() as (control, source, target):
             record = await self._begin(control)
             await _hold(control, record.id)
             if record.state != shard_moves.SWITCHED:
                 await self._copy_and_switch(control, source, target, record.id)
             await self._clean_up(control, source, record.id)
-        finally:
-            for conn in (control, source, target):
-                await conn.close()
 
     async def abort(self) -> None:
         """Abandon an unfinished move whose mover died, as a failure before the switch
         would: the target's copies deleted, the fence lifted, the move marked failed."""
         move = self.move
-        control = await _connect(move.control_url, "control")
-        source = await _connect(move.source_url, "source")
-        target = await _connect(move.target_url, "target")
-        try:
+        async with self._connections() as (control, source, target):
             row = await control.fetchrow(
                 "SELECT * FROM shard_moves WHERE state = ANY($1::text[]) AND first_shard = $2 "
                 "AND last_shard = $3 ORDER BY id DESC LIMIT 1",
@@ -138,6 +129,17 @@ class ShardMover:
                                   "the target; run it again without --abort to finish it")
             await _hold(control, row["id"])
             await self._abandon(control, source, target, row["id"], outcome="was aborted")
+
+    @asynccontextmanager
+    async def _connections(self) -> AsyncIterator[
+            tuple[asyncpg.Connection, asyncpg.Connection, asyncpg.Connection]]:
+        """The control, source and target databases' connections, closed afterwards."""
+        move = self.move
+        control = await _connect(move.control_url, "control")
+        source = await _connect(move.source_url, "source")
+        target = await _connect(move.target_url, "target")
+        try:
+            yield control, source, target
         finally:
             for conn in (control, source, target):
                 await conn.close()
