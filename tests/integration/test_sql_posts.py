@@ -12,7 +12,7 @@ import pytest
 from photofeed import ids
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.outbox import OutboxSignal
-from photofeed.adapters.sql.posts import SqlPostStore
+from photofeed.adapters.sql.posts import _HOME_RECENT, SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.domain.graph import Page
 from photofeed.domain.posts import Post
@@ -104,3 +104,27 @@ async def test_recent_home_pulls_the_readers_own_posts_and_every_followed_author
     assert [e.post_id for e in found] == follows.newest_first(reader, follows.followed)
     assert {e.author_id for e in found} == {reader, follows.followed}
     assert [e.post_id for e in older] == [e.post_id for e in found[2:4]]
+
+
+async def test_a_pulled_feed_probes_the_index_of_posts_a_feed_may_show(
+        shared_router: ShardRouter) -> None:
+    """It probes every followee's posts, so comments and direct posts are left out of its
+    index. Its condition's constant is written into the SQL: as a parameter, neither
+    database would use the index, PostgreSQL's reused plans least of all."""
+    engine = shared_router.engines[0]
+    compiled = _HOME_RECENT.newest.compile(dialect=engine.dialect)
+    given = compiled.construct_params({"reader": ID_SOURCE.new_id(3), "page_limit": 20,
+                                       "page_before": 2**63 - 1, "page_after": -(2**63)})
+    parameters = tuple(given[name] for name in compiled.positiontup or ())
+    async with engine.connect() as conn:
+        if engine.dialect.name == "postgresql":
+            # The plan a prepared statement settles on, made without the values.
+            await conn.exec_driver_sql("SET plan_cache_mode = force_generic_plan")
+            await conn.exec_driver_sql(f"PREPARE pulled_feed AS {compiled}")
+            explain = f"EXPLAIN EXECUTE pulled_feed({', '.join(['NULL'] * len(parameters))})"
+            parameters = ()
+        else:
+            explain = f"EXPLAIN QUERY PLAN {compiled}"
+        plan = "\n".join(str(row[-1]) for row in await conn.exec_driver_sql(explain,
+                                                                           parameters))
+    assert "ix_account_posts_feed_worthy" in plan, plan

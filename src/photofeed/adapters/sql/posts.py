@@ -21,6 +21,7 @@ from photofeed.adapters.sql.queries import PagedQuery, fetch_page
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.row_decoding import RowDecoder
 from photofeed.adapters.sql.schema import (
+    FEED_WORTHY,
     account_posts,
     accounts,
     favourites,
@@ -36,8 +37,7 @@ from photofeed.domain.posts import Post, ProfileFilter, subtree
 
 # Posts decoded once per distinct row: a feed page reads the popular ones again and again.
 POST_CACHE_SIZE = 16384
-_FEED_WORTHY = select(account_posts.c.post_id, account_posts.c.account_id).where(
-    account_posts.c.is_reply.is_(False), account_posts.c.visibility != "direct")
+_FEED_WORTHY = select(account_posts.c.post_id, account_posts.c.account_id).where(FEED_WORTHY)
 _AUTHORS_RECENT = PagedQuery(_FEED_WORTHY.where(in_ids(account_posts.c.account_id, "authors")),
                              account_posts.c.post_id)
 # The followers table on an author's database says who follows them: the followed authors

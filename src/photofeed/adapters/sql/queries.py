@@ -59,7 +59,8 @@ class PagedQuery:
     def __init__(self, query: Select[Any], column: Column[Any]) -> None:
         bounded = query.where(column < bindparam("page_before"),
                               column > bindparam("page_after"))
-        self._newest = Prepared(bounded.order_by(column.desc()).limit(bindparam("page_limit")))
+        self.newest = bounded.order_by(column.desc()).limit(bindparam("page_limit"))
+        self._newest = Prepared(self.newest)
         self._oldest = Prepared(bounded.order_by(column.asc()).limit(bindparam("page_limit")))
 
     async def fetch(self, conn: Reads, page: Page, **values: Any) -> list[Any]:

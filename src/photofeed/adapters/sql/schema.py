@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    and_,
+    literal_column,
 )
 
 from photofeed.adapters.sql.types import UtcDateTime
@@ -244,10 +246,14 @@ account_posts = Table(
     Column("visibility", String(10), nullable=False),
     Column("pinned", Boolean, nullable=False, server_default="0"),
 )
-# A pulled feed probes every followee's posts; with the filtered columns in the index,
-# PostgreSQL answers from the index alone. SQLite's primary key index serves it as is.
-Index("ix_account_posts_feed", account_posts.c.account_id, account_posts.c.post_id,
-      postgresql_include=["is_reply", "visibility"]).ddl_if(dialect="postgresql")
+# The posts a feed may show. A pulled feed probes every followee's posts, so its index
+# holds only these: comments and direct posts cost it nothing, and the probe reads the
+# index alone. The constant is part of the SQL, not a parameter, or neither database could
+# tell that a query's condition matches the index's.
+FEED_WORTHY = and_(account_posts.c.is_reply.is_(False),
+                   account_posts.c.visibility != literal_column("'direct'"))
+Index("ix_account_posts_feed_worthy", account_posts.c.account_id, account_posts.c.post_id,
+      postgresql_where=FEED_WORTHY, sqlite_where=FEED_WORTHY)
 
 idempotency_keys = Table(
     "idempotency_keys",
