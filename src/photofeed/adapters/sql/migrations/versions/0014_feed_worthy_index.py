@@ -28,8 +28,9 @@ def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     # If missing: on a large live database it may have been built beforehand with
     # CREATE INDEX CONCURRENTLY, which does not hold writes while it runs (README).
+    where = sa.text(_WHERE[dialect])
     op.create_index("ix_account_posts_feed_worthy", "account_posts", ["account_id", "post_id"],
-                    **{f"{dialect}_where": sa.text(_WHERE[dialect])}, if_not_exists=True)
+                    postgresql_where=where, sqlite_where=where, if_not_exists=True)
     op.drop_index("ix_account_posts_feed", "account_posts", if_exists=True)
 
 
