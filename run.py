@@ -57,6 +57,7 @@ def _run(*command: str) -> int:
 def test(args: list[str]) -> int:
     for check in ((str(BIN / "ruff"), "check", "src", "tests", "bench", "run.py"),
                   (str(BIN / "mypy"),),
+                  (str(BIN / "mypy"), "bench"),
                   (str(BIN / "lint-imports"),)):
         print("$", Path(check[0]).name, *check[1:], flush=True)
         if _run(*check) != 0:

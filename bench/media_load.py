@@ -18,7 +18,7 @@ import time
 from typing import Any
 from urllib.parse import urlsplit
 
-import httptools  # type: ignore[import-untyped]  # no type hints
+import httptools
 import uvloop
 
 
@@ -65,8 +65,8 @@ async def run(url: str, connections: int, seconds: float, warmup: float = 1.0) -
                              "recording": False, "latencies": []}
     loop = asyncio.get_running_loop()
     for _ in range(connections):
-        await loop.create_connection(lambda: _Connection(request, stats), parts.hostname,
-                                     parts.port)
+        await loop.create_connection(lambda: _Connection(request, stats),
+                                     parts.hostname or "127.0.0.1", parts.port or 80)
     await asyncio.sleep(warmup)
     start = (stats["requests"], stats["bytes"], stats["errors"], time.perf_counter())
     stats["recording"] = True

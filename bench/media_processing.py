@@ -25,6 +25,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
 CANDIDATES = ("pillow", "pyvips", "photofeed")
@@ -75,7 +76,7 @@ def run_pillow(src: Path, out: Path) -> None:
 
 
 def run_pyvips(src: Path, out: Path) -> None:
-    import pyvips  # type: ignore[import-untyped]  # no py.typed marker
+    import pyvips
 
     full = pyvips.Image.new_from_file(str(src)).autorot()
     if full.interpretation != "srgb":
@@ -147,10 +148,12 @@ def make_clip(path: Path, codec: str, seconds: int) -> None:
     options = {"x265-params": "log-level=none"} if codec == "libx265" else {}
     with av.open(str(path), "w") as out:
         stream = out.add_stream(codec, rate=30, options={**options, "preset": "ultrafast"})
+        assert isinstance(stream, av.VideoStream)
         stream.width, stream.height, stream.pix_fmt = 1920, 1080, "yuv420p"
         scene = Image.linear_gradient("L").resize((2400, 1080)).convert("RGB")
         for index in range(seconds * 30):
-            frame = av.VideoFrame.from_image(scene.crop((index, 0, index + 1920, 1080)))
+            frame = av.VideoFrame.from_ndarray(
+                np.asarray(scene.crop((index, 0, index + 1920, 1080))), format="rgb24")
             frame.pts = index
             out.mux(stream.encode(frame))
         out.mux(stream.encode(None))
