@@ -248,8 +248,8 @@ account_posts = Table(
 )
 # The posts a feed may show. A pulled feed probes every followee's posts, so its index
 # holds only these: comments and direct posts cost it nothing, and the probe reads the
-# index alone. The constant is part of the SQL, not a parameter, or neither database could
-# tell that a query's condition matches the index's.
+# index alone. The constant is part of the SQL, not a parameter: the plan PostgreSQL makes
+# once for a prepared statement could not otherwise count on the index's condition.
 FEED_WORTHY = and_(account_posts.c.is_reply.is_(False),
                    account_posts.c.visibility != literal_column("'direct'"))
 Index("ix_account_posts_feed_worthy", account_posts.c.account_id, account_posts.c.post_id,
