@@ -17,6 +17,10 @@ class InProcessEventBus:
         self._subscribers: dict[str, set[asyncio.Queue[str]]] = defaultdict(set)
 
     async def publish(self, channel: str, message: str) -> None:
+        self.deliver(channel, message)
+
+    def deliver(self, channel: str, message: str) -> None:
+        """Hand a message to this process's subscribers, without waiting."""
         for queue in list(self._subscribers.get(channel, ())):
             if queue.full():
                 queue.get_nowait()

@@ -38,6 +38,12 @@ def async_url(url: str) -> str:
     return parsed.set(drivername=name).render_as_string(hide_password=False)
 
 
+def asyncpg_dsn(engine: AsyncEngine) -> str:
+    """A PostgreSQL engine's database as asyncpg.connect takes it, for connections of
+    our own outside the pool (LISTEN)."""
+    return engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
 def make_engine(url: str, *, connections: int = 20) -> AsyncEngine:
     """An engine for one physical database, with at most `connections` open to it.
 

@@ -13,6 +13,7 @@ import asyncpg
 from sqlalchemy import delete, func, insert, select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from photofeed.adapters.sql.engines import asyncpg_dsn
 from photofeed.adapters.sql.router import AFTER_COMMIT, Reads, ShardRouter
 from photofeed.adapters.sql.schema import outbox
 from photofeed.domain.events import Event
@@ -123,9 +124,8 @@ class SqlOutbox:
         for engine in engines:
             if engine.dialect.name != "postgresql":
                 continue
-            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             try:
-                conn = await asyncpg.connect(url)
+                conn = await asyncpg.connect(asyncpg_dsn(engine))
                 # Kept before anything else can be awaited, so close() always finds it.
                 self._listeners.append(conn)
                 await conn.add_listener(NOTIFY_CHANNEL, lambda *_: self._signal.notify())
