@@ -10,7 +10,7 @@ reading the stream catches up by reading its timeline, as after any gap.
 
 Made for SQLite, whose one writer at a time commits rows in the order of their IDs, so
 reading past the last ID seen misses none. PostgreSQL's concurrent writers may commit them
-out of order; there Redis (PHOTOFEED_EVENTS_URL) carries the events.
+out of order; there LISTEN/NOTIFY carries the events (pg_events.py).
 """
 
 from __future__ import annotations
