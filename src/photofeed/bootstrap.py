@@ -18,7 +18,6 @@ from photofeed.adapters.blobs.local import LocalBlobStore
 from photofeed.adapters.blobs.public import LocalPublicMedia
 from photofeed.adapters.blobs.s3 import S3BlobStore, open_bucket
 from photofeed.adapters.blobs.s3_public import S3PublicMedia
-from photofeed.adapters.events import InProcessEventBus
 from photofeed.adapters.media_processing import PillowAvProcessor
 from photofeed.adapters.passwords import Argon2PasswordHasher
 from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
@@ -38,6 +37,7 @@ from photofeed.adapters.sql.media import SqlMediaStore
 from photofeed.adapters.sql.migrate import migrate_all
 from photofeed.adapters.sql.oauth import SqlOAuthStore
 from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
+from photofeed.adapters.sql.pg_events import PostgresEventBus
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.replicas import ReplicaPolicy
 from photofeed.adapters.sql.router import ShardRouter
@@ -196,11 +196,13 @@ def _feed_store(settings: Settings, router: ShardRouter,
 
 def _event_bus(settings: Settings, router: ShardRouter,
                redis_clients: dict[str, Redis]) -> EventBus:
-    if not settings.events_url:
-        # Processes sharing SQLite files meet there; on PostgreSQL, set an events URL.
-        return SqlEventBus(router) if sqlite_only(settings) else InProcessEventBus()
-    return RedisEventBus(_redis(settings.events_url, redis_clients),
-                         prefix=settings.redis_prefix)
+    if settings.events_url:
+        return RedisEventBus(_redis(settings.events_url, redis_clients),
+                             prefix=settings.redis_prefix)
+    # Without Redis, processes meet in the directory database they share.
+    if router.directory.dialect.name == "postgresql":
+        return PostgresEventBus(router)
+    return SqlEventBus(router)
 
 
 def _redis(url: str, clients: dict[str, Redis]) -> Redis:
@@ -274,13 +276,6 @@ def configured_ranges(settings: Settings) -> list[ShardRange]:
     if settings.shards:
         return shard_map.parse(settings.shards)
     return shard_map.even_ranges(settings.database_urls)
-
-
-def sqlite_only(settings: Settings) -> bool:
-    """Whether every configured database is a SQLite file: processes sharing them then
-    pass live events through them when no events URL is set (adapters/sql/events.py)."""
-    return all(shard_range.url.startswith("sqlite")
-               for shard_range in configured_ranges(settings))
 
 
 def _read_your_writes(settings: Settings, router: ShardRouter,
@@ -395,7 +390,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     container._tasks.append(asyncio.create_task(tokens.follow_revocations()))
-    if isinstance(events, SqlEventBus):
+    if isinstance(events, SqlEventBus | PostgresEventBus):
         container._tasks.append(asyncio.create_task(events.follow()))
     container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     if router.replicas.configured:

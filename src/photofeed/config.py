@@ -56,7 +56,8 @@ class Settings(BaseSettings):
     redis_url: str = ""
     # The UserNewsFeed store: "sql" (a table on each reader's shard) or a redis:// URL.
     feed_url: str = "sql"
-    # Live events between server processes: empty for in-process, or a redis:// URL.
+    # Live events between server processes: a redis:// URL, or empty to pass them through
+    # the directory database (an event log on SQLite, LISTEN/NOTIFY on PostgreSQL).
     events_url: str = ""
     # Prefix of every Redis key and channel, so several instances can share one Redis.
     redis_prefix: str = "photofeed"

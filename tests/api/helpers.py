@@ -14,6 +14,9 @@ import pytest
 
 # For behaviour that does not depend on the database: run it once, on one SQLite file.
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+# Processes that share their databases and no Redis: SQLite files, or a PostgreSQL database.
+sharing_databases = pytest.mark.parametrize(
+    "backend", ["sqlite", "sqlite-sharded", pytest.param("postgres", marks=pytest.mark.postgres)])
 # For behaviour that depends on where media is kept: local files (SQLite) and an S3 bucket
 # (the scale-out backend).
 local_and_s3 = pytest.mark.parametrize("backend", ["sqlite", "scale-out"], indirect=True)

@@ -1,7 +1,8 @@
-"""Live events between server processes that share SQLite files and no Redis.
+"""Live events between server processes that share their databases and no Redis.
 
-Two apps on the same data directory stand for two `serve --workers 2` processes: each has
-its own subscribers, and the event log in the shared database carries news between them.
+Two apps on the same databases stand for two `serve --workers 2` processes: each has its
+own subscribers, and the shared database carries news between them (an event log on
+SQLite, NOTIFY on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -9,17 +10,17 @@ from __future__ import annotations
 import asyncio
 import time
 
-import pytest
-
 from tests.api.conftest import ClientFactory
+from tests.api.helpers import sharing_databases
 from tests.api.test_streaming import ann_polls_after_bobs_first_post
 
-pytestmark = pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"])
+pytestmark = sharing_databases
 
 
 async def test_a_long_poll_on_one_process_hears_of_a_post_made_through_another(
         client_with: ClientFactory) -> None:
-    async with client_with() as first, client_with() as second:
+    # The second runs no outbox worker, so the post's news is published by the first.
+    async with client_with() as first, client_with(inprocess_workers=False) as second:
         poll = await ann_polls_after_bobs_first_post(first, polling=second)
         assert not poll.answer.done(), "nothing newer yet, so the poll waits"
 

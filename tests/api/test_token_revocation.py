@@ -6,10 +6,9 @@ import asyncio
 import time
 
 import httpx
-import pytest
 
 from tests.api.conftest import ClientFactory
-from tests.api.helpers import bearer, error_body, new_app, sign_up, user_token
+from tests.api.helpers import bearer, error_body, new_app, sharing_databases, sign_up, user_token
 from tests.services import redis_prefix
 
 ME = "/api/v1/accounts/verify_credentials"
@@ -51,8 +50,8 @@ async def test_revoking_on_one_process_reaches_a_process_that_kept_the_token(
             assert (await second.get(ME, headers=bearer(keeper))).status_code == 200
 
 
-@pytest.mark.parametrize("backend", ["sqlite", "sqlite-sharded"])
-async def test_processes_sharing_sqlite_files_pass_revocations_without_redis(
+@sharing_databases
+async def test_processes_sharing_databases_pass_revocations_without_redis(
         client_with: ClientFactory) -> None:
     async with client_with() as first, client_with() as second:
         app = await new_app(first)
@@ -62,6 +61,6 @@ async def test_processes_sharing_sqlite_files_pass_revocations_without_redis(
 
         assert (await first.post("/oauth/revoke", data=app.form(token=token))).status_code \
             == 200
-        # Through the event log in the shared database, not the kept entry's 30 s.
+        # Through the shared database, not the kept entry's 30 s.
         assert await _refused_within(second, token, seconds=3) < 3
 

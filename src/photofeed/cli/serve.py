@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import sys
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -45,8 +44,6 @@ def run(args: argparse.Namespace) -> int:
     import photofeed.asgi  # noqa: F401
 
     settings = settings_from(args)
-    for caveat in multi_process_caveats(settings, args.workers):
-        print(f"note: {caveat}", file=sys.stderr, flush=True)
     port = settings.port or _free_port(settings.host)
     if not settings.public_url:
         settings = settings.model_copy(update={"port": port})
@@ -61,21 +58,6 @@ def run(args: argparse.Namespace) -> int:
     print(f"photofeed is listening on {settings.base_url}/", flush=True)
     server.serve()
     return 0
-
-
-def multi_process_caveats(settings: Settings, workers: int) -> list[str]:
-    """What someone starting several server processes on this configuration should know."""
-    from photofeed.bootstrap import sqlite_only
-
-    if workers > 1 and not settings.events_url and not sqlite_only(settings):
-        # Processes sharing SQLite files pass events through them (adapters/sql/events.py);
-        # on PostgreSQL each has its own in-process bus, and the one whose worker handled a
-        # post publishes it, so clients of the other processes would never hear of it.
-        return ["live events (streaming, long polls) reach only the clients of the server "
-                "process that published them, and a revoked access token keeps working on "
-                "the other processes for up to 30 seconds; set "
-                "PHOTOFEED_EVENTS_URL=redis://... so that every process shares them"]
-    return []
 
 
 def app_from_environment() -> ASGIApp:

@@ -3,9 +3,9 @@
 Every API request carries a token, and looking it up cost as much as a whole statement of
 the feed read it came with. A token found valid is kept for a while. Revoking one drops it
 here at once and tells every other process through the event bus; a process the message
-cannot reach (several embedded processes without a shared bus, or a moment of lost Redis
-connection) still stops accepting it once its entry is `TTL_SECONDS` old. Expiry needs no
-message: it is checked on every use against the token's own time.
+cannot reach (one whose connection to the bus was down for a moment) still stops
+accepting it once its entry is `TTL_SECONDS` old. Expiry needs no message: it is checked
+on every use against the token's own time.
 """
 
 from __future__ import annotations
