@@ -112,7 +112,7 @@ async def test_a_pulled_feed_probes_the_index_of_posts_a_feed_may_show(
     index. Its condition's constant is written into the SQL: as a parameter, the plan
     PostgreSQL makes once for a prepared statement would not use the index."""
     engine = shared_router.engines[0]
-    compiled = _HOME_RECENT.newest.compile(dialect=engine.dialect)
+    compiled = _HOME_RECENT.newest.statement.compile(dialect=engine.dialect)
     given = compiled.construct_params({"reader": ID_SOURCE.new_id(3), "page_limit": 20,
                                        "page_before": 2**63 - 1, "page_after": -(2**63)})
     parameters = tuple(given[name] for name in compiled.positiontup or ())

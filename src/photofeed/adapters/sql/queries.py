@@ -59,8 +59,7 @@ class PagedQuery:
     def __init__(self, query: Select[Any], column: Column[Any]) -> None:
         bounded = query.where(column < bindparam("page_before"),
                               column > bindparam("page_after"))
-        self.newest = bounded.order_by(column.desc()).limit(bindparam("page_limit"))
-        self._newest = Prepared(self.newest)
+        self.newest = Prepared(bounded.order_by(column.desc()).limit(bindparam("page_limit")))
         self._oldest = Prepared(bounded.order_by(column.asc()).limit(bindparam("page_limit")))
 
     async def fetch(self, conn: Reads, page: Page, **values: Any) -> list[Any]:
@@ -71,4 +70,4 @@ class PagedQuery:
         if page.min_id is not None:
             rows = await self._oldest.rows(conn, values | bounds)
             return list(reversed(rows))
-        return list(await self._newest.rows(conn, values | bounds))
+        return list(await self.newest.rows(conn, values | bounds))
