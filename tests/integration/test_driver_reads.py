@@ -10,11 +10,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from photofeed.adapters.sql import engines
-from photofeed.adapters.sql.driver_reads import DriverReads, KeptConnections
+from photofeed.adapters.sql.driver_reads import KeptConnections
 from photofeed.adapters.sql.engines import connection_lost, make_engine
-from photofeed.adapters.sql.feed_pages import SqlFeedPages
-from photofeed.adapters.sql.router import ShardRouter
-from tests.integration.test_sql_posts import ID_SOURCE
 from tests.services import postgres_databases
 
 
@@ -110,31 +107,3 @@ async def test_bursts_of_reads_reuse_connections_instead_of_opening_new_ones(
     # Each connection is opened once and kept; none closed on return only to be opened
     # again by the next burst (SQLAlchemy's "overflow" connections were).
     assert len(opened) == 20
-
-
-@pytest.fixture
-def migrated_database() -> Iterator[str]:
-    with postgres_databases(1) as urls:
-        yield urls[0]
-
-
-async def test_a_feed_page_is_planned_once_per_connection_not_at_every_read(
-        migrated_database: str) -> None:
-    """By default PostgreSQL plans a prepared statement again, for the values bound, at
-    each execution while such plans look cheaper: for the feed page's union, with its often
-    empty lists of IDs, that was every execution, and 0.35 ms of planning per read."""
-    router = ShardRouter.from_urls([migrated_database])
-    try:
-        pages = SqlFeedPages(router)
-        viewer = ID_SOURCE.new_id(1)
-        for count in range(12):  # PostgreSQL plans the first five for their values
-            await pages.read(viewer, [ID_SOURCE.new_id(1) for _ in range(count)],
-                             [ID_SOURCE.new_id(1) for _ in range(count % 3)])
-        async with router.read(0) as conn:
-            assert isinstance(conn, DriverReads)
-            plans = await conn.fetch(
-                "SELECT generic_plans, custom_plans FROM pg_prepared_statements "
-                "WHERE statement LIKE $1", ["%AS p_account_id%"])
-    finally:
-        await router.dispose()
-    assert [tuple(row) for row in plans] == [(12, 0)]

@@ -23,12 +23,6 @@ READ_MMAP_BYTES = 2**31 - 2**16
 # A pooled PostgreSQL connection that sat unused this long is checked before it is used.
 PING_AFTER_IDLE_SECONDS = 2.0
 _RETURNED_AT = "photofeed_returned_at"
-# Every statement is prepared once per connection and run thousands of times, and each is
-# written so that one plan suits every value it is given. In its default mode PostgreSQL
-# keeps planning a statement anew at each execution whenever the plans made for the values
-# bound look cheaper than the one made for any values: for the feed page's union, whose
-# ID lists are often empty or short, that was 0.35 ms of planning for 0.1 ms of work.
-GENERIC_PLANS = {"plan_cache_mode": "force_generic_plan"}
 # When a connection of an engine was last found closed by the server: connections
 # returned to the pool before then may have been closed with it.
 _LOST_AT: weakref.WeakKeyDictionary[Engine, float] = weakref.WeakKeyDictionary()
@@ -61,8 +55,7 @@ def make_engine(url: str, *, connections: int = 20) -> AsyncEngine:
     full = async_url(url)
     if full.startswith("sqlite"):
         return _sqlite_engine(full)
-    engine = create_async_engine(full, pool_size=connections, max_overflow=0,
-                                 connect_args={"server_settings": GENERIC_PLANS})
+    engine = create_async_engine(full, pool_size=connections, max_overflow=0)
     _ping_when_idle(engine.sync_engine)
     return engine
 
