@@ -15,6 +15,7 @@ from starlette.middleware.cors import CORSMiddleware
 from photofeed import __version__, bootstrap
 from photofeed.api import errors, openapi_doc
 from photofeed.api.concurrency import ConcurrencyLimit
+from photofeed.api.draining import Draining
 from photofeed.api.media_serving import MediaFront
 from photofeed.api.middleware import BodySizeLimit, SecurityHeaders, StripTrailingSlash
 from photofeed.api.observability import RequestObserver, metrics
@@ -50,6 +51,8 @@ def create_app(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         container = await bootstrap.build(settings)
         app.state.container = container
+        app.state.draining = draining = Draining()
+        draining.install()
         app.state.store_gauges = StoreGauges(container,
                                              interval=settings.metrics_sample_seconds)
         stop = asyncio.Event()
@@ -62,6 +65,7 @@ def create_app(settings: Settings) -> FastAPI:
         try:
             yield
         finally:
+            draining.uninstall()
             stop.set()
             await asyncio.gather(*workers)
             await container.close()

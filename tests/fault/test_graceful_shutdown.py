@@ -54,6 +54,45 @@ def test_sigterm_lets_a_long_poll_answer_then_refuses_new_connections(
     assert server.wait(timeout=30) == 0
 
 
+def test_sigterm_ends_open_event_streams_so_the_server_stops_without_being_killed(
+        tmp_path: Path) -> None:
+    """An event stream never ends by itself: before, one held the server for the whole
+    grace period, after which granian killed it before the app's shutdown ran."""
+    with on_loopback(tmp_path, shutdown_grace_seconds="60") as cluster:
+        cluster.start_server("server", "all")
+        cluster.wait_ready("server")
+        url = f"http://127.0.0.1:{cluster.ports['server']}"
+        with httpx.Client(base_url=url, timeout=30) as http:
+            me = sign_up(http)
+        received: list[str] = []
+        ended: list[BaseException | None] = []
+
+        def listen() -> None:
+            try:
+                with httpx.stream("GET", f"{url}/api/v1/streaming/user", headers=me,
+                                  timeout=90) as stream:
+                    received.extend(stream.iter_text())
+                ended.append(None)
+            except httpx.HTTPError as error:
+                ended.append(error)
+
+        listener = threading.Thread(target=listen)
+        listener.start()
+        deadline = time.monotonic() + 30
+        while not received:
+            assert time.monotonic() < deadline, "the stream never opened"
+            time.sleep(0.05)
+        server = cluster.processes["server"]
+        server.send_signal(signal.SIGTERM)
+
+        listener.join(timeout=30)
+        assert ended == [None], "the stream did not end cleanly when the server was told to stop"
+        # Well inside the grace period: the server was not left to kill its worker.
+        assert server.wait(timeout=30) == 0
+        log = (tmp_path / "server.log").read_text()
+        assert "refused to gracefully stop" not in log, log[-2000:]
+
+
 def _media_row(database: Path, media_id: str) -> tuple[str, str | None]:
     """(status, claimed_by of its media_uploaded event) straight from the database."""
     with sqlite3.connect(database, timeout=10) as db:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
 from photofeed.api.deps import BaseUrl, Caller, Services, require
+from photofeed.api.draining import Draining
 from photofeed.api.status_entities import status_bytes
 from photofeed.bootstrap import Container
 from photofeed.domain.accounts import Account
@@ -26,10 +27,10 @@ async def health() -> PlainTextResponse:
 
 @router.get("/api/v1/streaming/user", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def user_stream(services: Services, base_url: BaseUrl,
+async def user_stream(request: Request, services: Services, base_url: BaseUrl,
                       caller: Annotated[Caller, Depends(require("read:statuses"))],
                       ) -> StreamingResponse:
-    return _sse(_user_events(services, caller.user, base_url))
+    return _sse(_user_events(services, caller.user, base_url, request.app.state.draining))
 
 
 @router.get("/api/v1/streaming", response_class=StreamingResponse,
@@ -39,7 +40,7 @@ async def stream(request: Request, services: Services, base_url: BaseUrl,
                  ) -> StreamingResponse:
     if request.query_params.get("stream", "user") not in ("user", "user:notification"):
         raise Unprocessable("Only the user stream is available")
-    return _sse(_user_events(services, caller.user, base_url))
+    return _sse(_user_events(services, caller.user, base_url, request.app.state.draining))
 
 
 def _sse(events: AsyncIterator[str]) -> StreamingResponse:
@@ -47,37 +48,45 @@ def _sse(events: AsyncIterator[str]) -> StreamingResponse:
         "Cache-Control": "no-store", "X-Accel-Buffering": "no"})
 
 
-async def _user_events(services: Container, reader: Account,
-                       base_url: str) -> AsyncIterator[str]:
+async def _user_events(services: Container, reader: Account, base_url: str,
+                       draining: Draining) -> AsyncIterator[str]:
     # Events name posts and follows committed a moment ago; a replica may not have them yet.
     services.reads.read_primary()
     yield ":)\n\n"
     heartbeat = services.settings.stream_heartbeat_seconds
-    while True:
-        channels = await services.timelines.live_channels(reader.id)
-        async with services.events.subscribe(channels) as messages:
-            # One read stays pending across heartbeats: cancelling a read on a timeout
-            # would close the subscription's generator and end the stream.
-            pending = asyncio.ensure_future(anext(messages))
-            try:
-                while True:
-                    done, _ = await asyncio.wait({pending}, timeout=heartbeat)
-                    if not done:
-                        yield ":thump\n\n"
-                        continue
-                    try:
-                        raw = pending.result()
-                    except StopAsyncIteration:
-                        return  # the event bus closed: the server is shutting down
-                    pending = asyncio.ensure_future(anext(messages))
-                    message = json.loads(raw)
-                    if message["event"] == "follows_changed":
-                        break  # the followees changed: subscribe again to the new set
-                    frame = await _frame(services, reader, base_url, message)
-                    if frame:
-                        yield frame
-            finally:
-                pending.cancel()
+    # When the server is stopping the stream ends, and the client reconnects elsewhere.
+    stopping = asyncio.ensure_future(draining.wait())
+    try:
+        while True:
+            channels = await services.timelines.live_channels(reader.id)
+            async with services.events.subscribe(channels) as messages:
+                # One read stays pending across heartbeats: cancelling a read on a timeout
+                # would close the subscription's generator and end the stream.
+                pending = asyncio.ensure_future(anext(messages))
+                try:
+                    while True:
+                        done, _ = await asyncio.wait({pending, stopping}, timeout=heartbeat,
+                                                     return_when=asyncio.FIRST_COMPLETED)
+                        if stopping in done:
+                            return
+                        if not done:
+                            yield ":thump\n\n"
+                            continue
+                        try:
+                            raw = pending.result()
+                        except StopAsyncIteration:
+                            return  # the event bus closed: the app is shutting down
+                        pending = asyncio.ensure_future(anext(messages))
+                        message = json.loads(raw)
+                        if message["event"] == "follows_changed":
+                            break  # the followees changed: subscribe again to the new set
+                        frame = await _frame(services, reader, base_url, message)
+                        if frame:
+                            yield frame
+                finally:
+                    pending.cancel()
+    finally:
+        stopping.cancel()
 
 
 async def _frame(services: Container, reader: Account, base_url: str,
