@@ -51,7 +51,18 @@ def ensure_environment() -> None:
 
 
 def _run(*command: str) -> int:
-    return subprocess.call(list(command), cwd=ROOT)
+    """Run a command to its end and give its exit status.
+
+    Ctrl-C reaches the command as well (they share the terminal's process group), and it
+    stops in its own way: a server finishes what is in flight. The launcher waits for
+    that, instead of leaving at once with a traceback.
+    """
+    child = subprocess.Popen(list(command), cwd=ROOT)
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            continue
 
 
 def test(args: list[str]) -> int:
