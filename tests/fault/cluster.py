@@ -44,14 +44,21 @@ class Cluster:
     def start_worker(self, name: str, *options: str) -> None:
         self._spawn(name, ["worker", *options])
 
-    def _spawn(self, name: str, args: list[str]) -> None:
+    def start_launcher(self, name: str) -> None:
+        """`python3 run.py serve`, the README's first command, as a terminal runs it."""
+        port = self.ports.setdefault(name, free_port())
+        self._spawn(name, ["serve", "--host", "127.0.0.1", "--port", str(port)],
+                    program=["run.py"])
+
+    def _spawn(self, name: str, args: list[str],
+               program: list[str] | None = None) -> None:
         log = (self.workdir / f"{name}.log").open("ab")
         self.logs.append(log)
         # A session of its own: a server is granian's main process and the worker processes
         # it forks, and killing "the server" must take all of them, as a crash would.
         self.processes[name] = subprocess.Popen(
-            [sys.executable, "-m", "photofeed.cli", *args], env=self.env, cwd=ROOT,
-            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+            [sys.executable, *(program or ["-m", "photofeed.cli"]), *args], env=self.env,
+            cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
     def start_proxy(self) -> str:
         haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"

@@ -4,11 +4,8 @@ in flight is finished."""
 from __future__ import annotations
 
 import os
-import re
 import signal
 import sqlite3
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -17,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.fault.cluster import ROOT, Cluster, free_port, on_loopback, sign_up
+from tests.fault.cluster import Cluster, free_port, on_loopback, sign_up
 from tests.unit.media import samples
 
 pytestmark = pytest.mark.timeout(180)
@@ -98,47 +95,19 @@ def test_sigterm_ends_open_event_streams_so_the_server_stops_without_being_kille
         assert "refused to gracefully stop" not in log, log[-2000:]
 
 
-def test_ctrl_c_stops_the_service_and_the_launcher_quietly(tmp_path: Path) -> None:
+def test_ctrl_c_stops_the_service_and_the_launcher_quietly(cluster: Cluster,
+                                                           tmp_path: Path) -> None:
     """`python3 run.py serve`, the README's first command, then Ctrl-C in its terminal."""
-    env = dict(os.environ, PHOTOFEED_DATA_DIR=str(tmp_path / "data"))
-    # A process group of its own, as a terminal gives the command it runs.
-    launcher = subprocess.Popen(
-        [sys.executable, "run.py", "serve", "--host", "127.0.0.1", "--port", "0"], cwd=ROOT,
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-        start_new_session=True)
-    assert launcher.stdout is not None
-    seen: list[str] = []
-    try:
-        for line in launcher.stdout:
-            seen.append(line)
-            if found := re.search(r"listening on (http://\S+?)/?$", line.strip()):
-                break
-        else:
-            pytest.fail("the service did not start:\n" + "".join(seen[-30:]))
-        _wait_until_answering(found.group(1))
+    cluster.start_launcher("launcher")
+    cluster.wait_ready("launcher")
+    launcher = cluster.processes["launcher"]
 
-        os.killpg(launcher.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
-        rest, _ = launcher.communicate(timeout=60)
-    finally:
-        if launcher.poll() is None:
-            os.killpg(launcher.pid, signal.SIGKILL)
-            launcher.wait()
+    os.killpg(launcher.pid, signal.SIGINT)  # what Ctrl-C in the terminal does
 
-    output = "".join(seen) + rest
+    assert launcher.wait(timeout=60) == 0
+    output = (tmp_path / "launcher.log").read_text()
     assert "Traceback" not in output, output[-3000:]
     assert "Granian shutdown completed" in output, output[-3000:]
-    assert launcher.returncode == 0
-
-
-def _wait_until_answering(url: str) -> None:
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            httpx.get(f"{url}/health/live", timeout=1)
-            return
-        except httpx.TransportError:
-            assert time.monotonic() < deadline, f"{url} does not answer"
-            time.sleep(0.1)
 
 
 def _media_row(database: Path, media_id: str) -> tuple[str, str | None]:

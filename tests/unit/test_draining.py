@@ -33,9 +33,8 @@ async def test_sigterm_starts_draining_and_still_reaches_the_servers_handler(
     draining.install()
 
     signal.raise_signal(signal.SIGTERM)
-    await asyncio.wait_for(draining.wait(), timeout=5)
+    await asyncio.wait_for(draining.wait(), timeout=5)  # fails the test if never started
 
-    assert draining.started
     assert server_handler == [signal.SIGTERM]
     draining.uninstall()
     signal.raise_signal(signal.SIGTERM)

@@ -1,4 +1,5 @@
-"""What routes ask FastAPI for: the container, the caller's identity, the base URL."""
+"""What routes ask FastAPI for: the container, the caller's identity, the base URL, whether
+the server is stopping."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Request
 
+from photofeed.api.draining import Draining
 from photofeed.bootstrap import Container
 from photofeed.domain.accounts import Account
 from photofeed.domain.errors import Forbidden, Unauthenticated, Unprocessable
@@ -25,6 +27,14 @@ async def _container(request: Request) -> Container:
 
 
 Services = Annotated[Container, Depends(_container)]
+
+
+async def _draining(request: Request) -> Draining:
+    return request.app.state.draining  # type: ignore[no-any-return]
+
+
+# Whether the server has been told to stop: for responses that would never end by themselves.
+ServerDraining = Annotated[Draining, Depends(_draining)]
 
 
 def base_url(request: Request) -> str:

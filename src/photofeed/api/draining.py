@@ -30,10 +30,6 @@ class Draining:
         # Per signal: (the handler replaced, the one installed in its place).
         self._installed: dict[int, tuple[Any, Any]] = {}
 
-    @property
-    def started(self) -> bool:
-        return self._started.is_set()
-
     async def wait(self) -> None:
         await self._started.wait()
 

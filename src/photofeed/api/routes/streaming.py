@@ -10,7 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
 
-from photofeed.api.deps import BaseUrl, Caller, Services, require
+from photofeed.api.deps import BaseUrl, Caller, ServerDraining, Services, require
 from photofeed.api.draining import Draining
 from photofeed.api.status_entities import status_bytes
 from photofeed.bootstrap import Container
@@ -27,20 +27,21 @@ async def health() -> PlainTextResponse:
 
 @router.get("/api/v1/streaming/user", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
-async def user_stream(request: Request, services: Services, base_url: BaseUrl,
+async def user_stream(services: Services, base_url: BaseUrl, draining: ServerDraining,
                       caller: Annotated[Caller, Depends(require("read:statuses"))],
                       ) -> StreamingResponse:
-    return _sse(_user_events(services, caller.user, base_url, request.app.state.draining))
+    return _sse(_user_events(services, caller.user, base_url, draining))
 
 
 @router.get("/api/v1/streaming", response_class=StreamingResponse,
             responses={200: {"content": {"text/event-stream": {}}}})
 async def stream(request: Request, services: Services, base_url: BaseUrl,
+                 draining: ServerDraining,
                  caller: Annotated[Caller, Depends(require("read:statuses"))],
                  ) -> StreamingResponse:
     if request.query_params.get("stream", "user") not in ("user", "user:notification"):
         raise Unprocessable("Only the user stream is available")
-    return _sse(_user_events(services, caller.user, base_url, request.app.state.draining))
+    return _sse(_user_events(services, caller.user, base_url, draining))
 
 
 def _sse(events: AsyncIterator[str]) -> StreamingResponse:
