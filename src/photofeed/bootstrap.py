@@ -67,6 +67,7 @@ from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
 from photofeed.services.read_your_writes import ReadYourWrites
+from photofeed.services.recent_posts import RecentPosts
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
 from photofeed.services.token_cache import TokenCache
@@ -293,6 +294,13 @@ def _read_your_writes(settings: Settings, router: ShardRouter,
     return ReadYourWrites(writers=writers, replicas=router.replicas.configured)
 
 
+def _replica_settle(router: ShardRouter) -> float:
+    """How long after a change a read may still come from a replica that lacks it."""
+    if not router.replicas.configured:
+        return 0.0
+    return router.replicas.policy.read_your_writes_seconds
+
+
 async def _first_replica_check(router: ShardRouter) -> None:
     """Know which replicas are fit before serving; an unfit one is no reason not to start."""
     await router.replicas.check_all()
@@ -353,9 +361,10 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                       pages=SqlFeedPages(router), overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
     media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
+    recent_posts = RecentPosts(post_store, events, settle_seconds=_replica_settle(router))
     posts = PostService(store=post_store, media=media.store, accounts=account_store,
                         viewing=viewing, affinity=affinity, id_source=id_source,
-                        media_lifecycle=media.lifecycle)
+                        media_lifecycle=media.lifecycle, recent_posts=recent_posts)
     policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
                           inactive_days=settings.inactive_days, cap=settings.feed_cap)
     feeds = _feed_store(settings, router, redis_clients)
@@ -363,7 +372,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
                           graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
-                          policy=policy, overlap_reads=overlap_reads,
+                          policy=policy, overlap_reads=overlap_reads, recent_posts=recent_posts,
                           celebrities=Celebrities(account_store, policy.celebrity_followers))
     search = SearchService(index=SqlSearchIndex(router), posts=post_store, graph=graph_store,
                            viewing=viewing)
@@ -390,6 +399,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     container._tasks.append(asyncio.create_task(tokens.follow_revocations()))
+    container._tasks.append(asyncio.create_task(recent_posts.follow_changes()))
     if isinstance(events, SqlEventBus | PostgresEventBus):
         container._tasks.append(asyncio.create_task(events.follow()))
     container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))

@@ -12,6 +12,7 @@ import time
 
 from tests.api.conftest import ClientFactory
 from tests.api.helpers import sharing_databases
+from tests.api.support import register
 from tests.api.test_streaming import ann_polls_after_bobs_first_post
 
 pytestmark = sharing_databases
@@ -31,3 +32,26 @@ async def test_a_long_poll_on_one_process_hears_of_a_post_made_through_another(
 
         assert [s["content"] for s in answer.json()] == ["<p>second</p>"]
         assert time.monotonic() - started < 5, "heard of it long before the poll's end"
+
+
+async def test_a_pulled_feed_on_one_process_shows_a_post_made_through_another(
+        client_with: ClientFactory) -> None:
+    # Each process keeps its authors' newest posts; the second hears of bob's new one from
+    # the first's worker, through the database, instead of showing its old list.
+    async with client_with(fanout="pull") as first, \
+            client_with(fanout="pull", inprocess_workers=False) as second:
+        ann, bob = await register(first, "ann"), await register(first, "bob")
+        await first.post(f"/api/v1/accounts/{bob.id}/follow", headers=ann.headers)
+        await first.post("/api/v1/statuses", headers=bob.headers, data={"status": "first"})
+
+        async def ann_reads_on_second() -> list[str]:
+            response = await second.get("/api/v1/timelines/home", headers=ann.headers)
+            assert response.status_code == 200, response.text
+            return [s["content"] for s in response.json()]
+
+        assert await ann_reads_on_second() == ["<p>first</p>"]
+        started = time.monotonic()
+        await first.post("/api/v1/statuses", headers=bob.headers, data={"status": "second"})
+        while (shown := await ann_reads_on_second()) != ["<p>second</p>", "<p>first</p>"]:
+            assert time.monotonic() - started < 10, shown
+            await asyncio.sleep(0.05)

@@ -5,14 +5,16 @@ The tests share one database per backend, so every test makes posts of its own.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
 from photofeed import ids
 from photofeed.adapters.sql.graph import SqlGraphStore
+from photofeed.adapters.sql.id_lists import IdList
 from photofeed.adapters.sql.outbox import OutboxSignal
-from photofeed.adapters.sql.posts import _HOME_RECENT, SqlPostStore
+from photofeed.adapters.sql.posts import NEWEST_BY_AUTHOR, SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.domain.graph import Page
 from photofeed.domain.posts import Post
@@ -89,32 +91,40 @@ async def test_recent_followed_pulls_only_authors_the_reader_follows(
     assert [e.post_id for e in newest_one] == [max(follows.newest_first(follows.followed))]
 
 
-async def test_recent_home_pulls_the_readers_own_posts_and_every_followed_authors(
-        store: SqlPostStore, follows: Follows) -> None:
-    await follows.post_and_follow()
-    reader = follows.reader
-    before_sync = await store.recent_home(reader, Page(limit=20))
-    await follows.sync()
+async def test_newest_by_author_lists_each_authors_newest_feed_worthy_posts(
+        store: SqlPostStore) -> None:
+    prolific, quiet, silent = (ID_SOURCE.new_id(s) for s in (5, 8100, 6))
+    made: dict[int, list[int]] = {prolific: [], quiet: []}
+    for author, shards in ((prolific, (10, 8010, 11, 8011, 12)), (quiet, (13,))):
+        for shard in shards:
+            post = new_post(author, shard)
+            await store.add(post)
+            await store.index_for_author(post.id)
+            made[author].append(post.id)
+    # Neither a comment nor a direct post is for the feed.
+    comment = replace(new_post(quiet, 14), in_reply_to_id=made[quiet][0],
+                      in_reply_to_account_id=quiet, root_id=made[quiet][0])
+    direct = replace(new_post(quiet, 8014), visibility="direct")
+    for post in (comment, direct):
+        await store.add(post)
+        await store.index_for_author(post.id)
 
-    found = await store.recent_home(reader, Page(limit=20))
-    older = await store.recent_home(reader, Page(limit=2, max_id=found[1].post_id))
+    newest = await store.newest_by_author([prolific, quiet, silent], per_author=3)
 
-    # Every database is asked, with no list of authors: its followers copies pick them.
-    assert [e.post_id for e in before_sync] == follows.newest_first(reader)
-    assert [e.post_id for e in found] == follows.newest_first(reader, follows.followed)
-    assert {e.author_id for e in found} == {reader, follows.followed}
-    assert [e.post_id for e in older] == [e.post_id for e in found[2:4]]
+    # Authors on both databases, each answered for, newest first.
+    assert newest == {prolific: tuple(sorted(made[prolific], reverse=True)[:3]),
+                      quiet: tuple(made[quiet]), silent: ()}
 
 
 async def test_a_pulled_feed_probes_the_index_of_posts_a_feed_may_show(
         shared_router: ShardRouter) -> None:
-    """It probes every followee's posts, so comments and direct posts are left out of its
-    index. Its condition's constant is written into the SQL: as a parameter, the plan
+    """It reads every followee's newest posts, so comments and direct posts are left out
+    of its index. Its condition's constant is written into the SQL: as a parameter, the plan
     PostgreSQL makes once for a prepared statement would not use the index."""
     engine = shared_router.engines[0]
-    compiled = _HOME_RECENT.newest.statement.compile(dialect=engine.dialect)
-    given = compiled.construct_params({"reader": ID_SOURCE.new_id(3), "page_limit": 20,
-                                       "page_before": 2**63 - 1, "page_after": -(2**63)})
+    compiled = NEWEST_BY_AUTHOR.statement.compile(dialect=engine.dialect)
+    authors = IdList().process_bind_param([ID_SOURCE.new_id(3)], engine.dialect)
+    given = compiled.construct_params({"authors": authors, "per_author": 40})
     parameters = tuple(given[name] for name in compiled.positiontup or ())
     async with engine.connect() as conn:
         if engine.dialect.name == "postgresql":

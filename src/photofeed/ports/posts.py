@@ -57,11 +57,10 @@ class PostStore(Protocol):
         should that fail, so a follow shows here once the copy has it.
         """
 
-    async def recent_home(self, reader_id: int, page: Page) -> list[FeedEntry]:
-        """recent_by_authors of the reader and of everyone the reader follows.
-
-        Whom the reader follows is taken from the followers copies, as in recent_followed.
-        """
+    async def newest_by_author(self, author_ids: Iterable[int],
+                               per_author: int) -> dict[int, tuple[int, ...]]:
+        """Each author's newest feed-worthy post IDs, newest first, at most `per_author`;
+        every author asked is a key, with no IDs when they have none."""
 
     async def public_recent(self, page: Page, *, tag: str | None = None) -> list[int]:
         """IDs of public top-level posts (optionally with a hashtag), newest first."""

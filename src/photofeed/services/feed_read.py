@@ -23,6 +23,7 @@ from photofeed.services import overlap
 from photofeed.services.celebrities import Celebrities
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.feed_write import FanOut, author_channel, reader_channel
+from photofeed.services.recent_posts import RecentPosts
 from photofeed.services.viewing import Viewing
 
 # Reading stamps activity at most this often, so reads do not turn into writes.
@@ -37,7 +38,8 @@ class Timelines:
     def __init__(self, *, feeds: FeedStore, posts: PostStore, accounts: AccountStore,
                  graph: GraphStore, affinity: AffinityStore, viewing: Viewing,
                  fanout: FanOut, policy: FanoutPolicy, celebrities: Celebrities,
-                 overlap_reads: bool = True, clock: Clock = utc_now) -> None:
+                 recent_posts: RecentPosts, overlap_reads: bool = True,
+                 clock: Clock = utc_now) -> None:
         self._feeds = feeds
         self._overlap = overlap_reads
         self._posts = posts
@@ -48,6 +50,7 @@ class Timelines:
         self._fanout = fanout
         self._policy = policy
         self._celebrities = celebrities
+        self._recent_posts = recent_posts
         self._clock = clock
 
     async def home(self, *, reader: Account, page: Page) -> tuple[list[PostView], list[int]]:
@@ -115,8 +118,8 @@ class Timelines:
         if self._policy.mode == "push":
             return []
         if self._policy.mode == "pull":
-            # Whom the reader follows is settled on each database, in the same statement.
-            return await self._posts.recent_home(reader_id, page)
+            followees = await self._graph.followee_ids(reader_id)
+            return await self._recent_posts.page([reader_id, *followees], page)
         # Which of the celebrities the reader follows is settled in the same statement.
         celebrities = await self._celebrities.current()
         return await self._posts.recent_followed(reader_id, celebrities, page) \

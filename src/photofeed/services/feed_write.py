@@ -14,6 +14,7 @@ from photofeed.ports.feeds import FeedStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
 from photofeed.services.clock import Clock, utc_now
+from photofeed.services.recent_posts import CHANGES_CHANNEL
 
 
 def author_channel(author_id: int) -> str:
@@ -52,6 +53,7 @@ class FanOut:
             for start in range(0, len(readers), 1000):
                 await self._feeds.push(readers[start:start + 1000], [entry])
         await self._events.publish(author_channel(author.id), _message("update", post.id))
+        await self._events.publish(CHANGES_CHANNEL, str(author.id))
 
     async def _push_targets(self, author_id: int) -> list[int]:
         followers = await self._graph.follower_ids(author_id)
@@ -69,6 +71,7 @@ class FanOut:
             readers = [author_id, *await self._graph.follower_ids(author_id)]
             await self._feeds.remove_posts(readers, [post_id])
         await self._events.publish(author_channel(author_id), _message("delete", post_id))
+        await self._events.publish(CHANGES_CHANNEL, str(author_id))
 
     async def on_follow_changed(self, event: dict[str, Any]) -> None:
         """Back-fill a new followee's recent posts, or remove an old followee's."""

@@ -26,6 +26,7 @@ from photofeed.ports.media import MediaStore
 from photofeed.ports.posts import PostStore
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.media_lifecycle import MediaLifecycle
+from photofeed.services.recent_posts import RecentPosts
 from photofeed.services.viewing import Viewing
 
 MAX_MENTIONS = 20
@@ -34,7 +35,8 @@ MAX_MENTIONS = 20
 class PostService:
     def __init__(self, *, store: PostStore, media: MediaStore, accounts: AccountStore,
                  viewing: Viewing, affinity: AffinityStore, id_source: ids.IdGenerator,
-                 clock: Clock = utc_now, media_lifecycle: MediaLifecycle | None = None) -> None:
+                 clock: Clock = utc_now, media_lifecycle: MediaLifecycle | None = None,
+                 recent_posts: RecentPosts | None = None) -> None:
         self._store = store
         self._media = media
         self._accounts = accounts
@@ -43,6 +45,8 @@ class PostService:
         self._ids = id_source
         self._clock = clock
         self._media_lifecycle = media_lifecycle
+        # Told of this process's own posts at once; other processes hear through events.
+        self._recent_posts = recent_posts
 
     async def create(self, *, actor: Account, new: NewPost,
                      idempotency_key: str | None = None) -> PostView:
@@ -68,6 +72,8 @@ class PostService:
         # The outbox repeats this; doing it now lets the author see the post on their
         # profile at once.
         await self._store.index_for_author(post.id)
+        if self._recent_posts is not None:
+            self._recent_posts.forget(actor.id)
         if self._media_lifecycle is not None and post.media:
             # Published now, not only by the outbox: clients fetch the media right away.
             await self._media_lifecycle.sync_post(post)
@@ -150,6 +156,8 @@ class PostService:
             raise NotFound("Record not found")
         for gone in await self._store.delete(post):
             await self._store.unindex_for_author(gone.account_id, gone.id)
+        if self._recent_posts is not None:
+            self._recent_posts.forget(actor.id)
         return PostView(post=post, author=actor)
 
     async def context(self, *, viewer: Account | None,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, bindparam, delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -48,11 +48,14 @@ _FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
     account_posts.c.account_id,
     _FOLLOWED_BY_READER.where(in_ids(followers.c.target_id, "authors")))),
     account_posts.c.post_id)
-# Pull mode's whole feed: the reader's own posts and those of everyone the reader follows.
-_HOME_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
-    account_posts.c.account_id,
-    _FOLLOWED_BY_READER.union_all(select(bindparam("reader", type_=BigInteger))))),
-    account_posts.c.post_id)
+# Each author's newest feed-worthy posts, numbered within the author: the lists a pulled
+# feed keeps in memory (services/recent_posts.py), filled for many authors at once.
+_RANKED = select(account_posts.c.account_id, account_posts.c.post_id, func.row_number().over(
+    partition_by=account_posts.c.account_id, order_by=account_posts.c.post_id.desc(),
+).label("rank")).where(FEED_WORTHY, in_ids(account_posts.c.account_id, "authors")).subquery()
+NEWEST_BY_AUTHOR = Prepared(select(_RANKED.c.account_id, _RANKED.c.post_id)
+                            .where(_RANKED.c.rank <= bindparam("per_author"))
+                            .order_by(_RANKED.c.account_id, _RANKED.c.post_id.desc()))
 _FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
     in_ids(favourites.c.post_id)))
@@ -242,9 +245,20 @@ class SqlPostStore:
             index: {"authors": authors, "reader": reader_id}
             for index, authors in groups.items()})
 
-    async def recent_home(self, reader_id: int, page: Page) -> list[FeedEntry]:
-        return await self._recent(_HOME_RECENT, page, {
-            index: {"reader": reader_id} for index in range(len(self._router.engines))})
+    async def newest_by_author(self, author_ids: Iterable[int],
+                               per_author: int) -> dict[int, tuple[int, ...]]:
+        groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
+
+        async def fetch(conn: Reads, index: int) -> Sequence[Any]:
+            return await NEWEST_BY_AUTHOR.rows(conn, {"authors": groups[index],
+                                                      "per_author": per_author})
+
+        newest: dict[int, list[int]] = {author: [] for group in groups.values()
+                                        for author in group}
+        for rows in await self._router.gather_engines(groups, fetch):
+            for author, post_id in rows:
+                newest[author].append(post_id)
+        return {author: tuple(post_ids) for author, post_ids in newest.items()}
 
     async def _recent(self, query: PagedQuery, page: Page,
                       values: Mapping[int, dict[str, Any]]) -> list[FeedEntry]:
