@@ -75,6 +75,8 @@ from photofeed.services.upload_quota import QuotaLimits, UploadQuota
 from photofeed.services.viewing import Viewing
 
 log = logging.getLogger(__name__)
+# How long start-up waits for the event bus before serving without in-memory post lists.
+SUBSCRIBE_WAIT_SECONDS = 2.0
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 # (seconds between runs, job): run by whichever process runs the outbox workers.
 PeriodicJob = tuple[float, Callable[[], Awaitable[object]]]
@@ -399,13 +401,24 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                           redis_clients=list(redis_clients.values()))
     container._tasks.append(asyncio.create_task(_keep_lease(container)))
     container._tasks.append(asyncio.create_task(tokens.follow_revocations()))
-    container._tasks.append(asyncio.create_task(recent_posts.follow_changes()))
     if isinstance(events, SqlEventBus | PostgresEventBus):
         container._tasks.append(asyncio.create_task(events.follow()))
     container._tasks.append(asyncio.create_task(router.watch(settings.shard_map_refresh_seconds)))
     if router.replicas.configured:
         container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))
+    if policy.mode == "pull":
+        await _follow_post_changes(container, recent_posts)
     return container
+
+
+async def _follow_post_changes(container: Container, recent_posts: RecentPosts) -> None:
+    container._tasks.append(asyncio.create_task(recent_posts.follow_changes()))
+    # Until then pulled feeds keep nothing and read every followee's posts each time.
+    try:
+        async with asyncio.timeout(SUBSCRIBE_WAIT_SECONDS):
+            await recent_posts.subscribed()
+    except TimeoutError:
+        log.warning("not subscribed to post changes yet; pulled feeds read more until it is")
 
 
 async def _keep_lease(container: Container) -> None:

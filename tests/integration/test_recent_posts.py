@@ -64,26 +64,16 @@ async def authors_with(store: SqlPostStore, counts: Iterable[int]) -> list[int]:
 
 
 @asynccontextmanager
-async def following(recent: RecentPosts, store: SqlPostStore) -> AsyncIterator[None]:
-    """Run the process's subscription to post changes, as the container does, and wait
-    until lists are kept."""
+async def following(recent: RecentPosts) -> AsyncIterator[None]:
+    """Run the process's subscription to post changes, as the container does."""
     task = asyncio.create_task(recent.follow_changes())
     try:
-        for _ in range(200):
-            if await _keeps(recent, store):
-                break
-            await asyncio.sleep(0.01)
+        async with asyncio.timeout(5):
+            await recent.subscribed()
         yield
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
-
-
-async def _keeps(recent: RecentPosts, store: SqlPostStore) -> bool:
-    probe = ID_SOURCE.new_id(7)
-    await recent.page([probe], Page(limit=1))  # no posts yet
-    await new_post(store, probe)
-    return not await recent.page([probe], Page(limit=1))
 
 
 async def eventually(check: Callable[[], Awaitable[bool]]) -> bool:
@@ -119,7 +109,7 @@ async def test_every_kind_of_page_is_what_the_database_answers(
              Page(limit=40, max_id=middle), Page(limit=3, since_id=middle),
              Page(limit=3, min_id=middle), Page(limit=2, min_id=everything[-1]),
              Page(limit=3, max_id=everything[0], since_id=everything[-2])]
-    async with following(recent, store):
+    async with following(recent):
         for page in pages:
             expected = await store.recent_by_authors(authors, page)
             first = await recent.page(authors, page)  # read from the database, then kept
@@ -134,7 +124,7 @@ async def test_a_new_post_shows_once_its_author_is_forgotten_here_or_announced_e
     await there_bus.deliver()  # starts from the log as it is
     here, there = RecentPosts(store, here_bus), RecentPosts(store, there_bus)
     [author] = await authors_with(store, [2])
-    async with following(here, store), following(there, store):
+    async with following(here), following(there):
         before = post_ids(await here.page([author], Page(limit=20)))
         assert post_ids(await there.page([author], Page(limit=20))) == before
         made = await new_post(store, author)
@@ -174,7 +164,7 @@ async def test_a_list_read_while_its_author_posts_is_not_kept(
     store = PausedStore(shared_router)
     recent = RecentPosts(store, bus)
     [author] = await authors_with(store, [1])
-    async with following(recent, store):
+    async with following(recent):
         store.answered.clear()
         store.go_on.clear()
         reading = asyncio.create_task(recent.page([author], Page(limit=20)))
@@ -198,7 +188,7 @@ async def test_nothing_is_kept_before_subscribing_and_lists_age_out(
     assert post_ids(await recent.page([author], Page(limit=20)))[0] == unheard, \
         "not subscribed, so not kept"
 
-    async with following(recent, store):
+    async with following(recent):
         await recent.page([author], Page(limit=20))
         later = await new_post(store, author)
         clock.now += 59
@@ -211,7 +201,7 @@ async def test_the_oldest_lists_make_room_for_new_ones(
         store: SqlPostStore, bus: EventBus) -> None:
     recent = RecentPosts(store, bus, max_authors=2)
     first, second, third = await authors_with(store, [1, 1, 1])
-    async with following(recent, store):
+    async with following(recent):
         for author in (first, second, third):
             await recent.page([author], Page(limit=20))
         made = {author: await new_post(store, author) for author in (first, third)}
@@ -236,7 +226,7 @@ async def test_lists_are_dropped_when_the_subscription_breaks(
     bus, client, name = redis_bus
     recent = RecentPosts(store, bus)
     [author] = await authors_with(store, [1])
-    async with following(recent, store):
+    async with following(recent):
         before = post_ids(await recent.page([author], Page(limit=20)))
         unheard = await new_post(store, author)
         assert post_ids(await recent.page([author], Page(limit=20))) == before

@@ -122,7 +122,7 @@ async def test_a_pulled_feed_probes_the_index_of_posts_a_feed_may_show(
     of its index. Its condition's constant is written into the SQL: as a parameter, the plan
     PostgreSQL makes once for a prepared statement would not use the index."""
     engine = shared_router.engines[0]
-    compiled = NEWEST_BY_AUTHOR.statement.compile(dialect=engine.dialect)
+    compiled = NEWEST_BY_AUTHOR[engine.dialect.name].statement.compile(dialect=engine.dialect)
     authors = IdList().process_bind_param([ID_SOURCE.new_id(3)], engine.dialect)
     given = compiled.construct_params({"authors": authors, "per_author": 40})
     parameters = tuple(given[name] for name in compiled.positiontup or ())

@@ -53,7 +53,7 @@ class FanOut:
             for start in range(0, len(readers), 1000):
                 await self._feeds.push(readers[start:start + 1000], [entry])
         await self._events.publish(author_channel(author.id), _message("update", post.id))
-        await self._events.publish(CHANGES_CHANNEL, str(author.id))
+        await self._announce_change(author.id)
 
     async def _push_targets(self, author_id: int) -> list[int]:
         followers = await self._graph.follower_ids(author_id)
@@ -71,7 +71,13 @@ class FanOut:
             readers = [author_id, *await self._graph.follower_ids(author_id)]
             await self._feeds.remove_posts(readers, [post_id])
         await self._events.publish(author_channel(author_id), _message("delete", post_id))
-        await self._events.publish(CHANGES_CHANNEL, str(author_id))
+        await self._announce_change(author_id)
+
+    async def _announce_change(self, author_id: int) -> None:
+        """Tell every process's RecentPosts, which only pulled feeds read, to read the
+        author's posts again."""
+        if self.policy.mode == "pull":
+            await self._events.publish(CHANGES_CHANNEL, str(author_id))
 
     async def on_follow_changed(self, event: dict[str, Any]) -> None:
         """Back-fill a new followee's recent posts, or remove an old followee's."""

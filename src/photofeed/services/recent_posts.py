@@ -70,6 +70,7 @@ class RecentPosts:
         self._changed: OrderedDict[int, float] = OrderedDict()
         # Reads started before this are not kept: changes may have gone unheard then.
         self._trusted_since = math.inf
+        self._subscribed = asyncio.Event()
 
     async def page(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         """A page of these authors' feed-worthy posts, as PostStore.recent_by_authors."""
@@ -101,6 +102,7 @@ class RecentPosts:
             try:
                 async with self._events.subscribe([CHANGES_CHANNEL]) as messages:
                     self._trusted_since = self._clock()
+                    self._subscribed.set()
                     async for message in messages:
                         self._heard(message)
             except asyncio.CancelledError:
@@ -110,8 +112,13 @@ class RecentPosts:
             finally:
                 # What was sent while not subscribed is lost: start again from nothing.
                 self._trusted_since = math.inf
+                self._subscribed.clear()
                 self._lists.clear()
             await asyncio.sleep(RESUBSCRIBE_SECONDS)
+
+    async def subscribed(self) -> None:
+        """Wait until changes are heard: lists are kept only from then on."""
+        await self._subscribed.wait()
 
     def _heard(self, message: str) -> None:
         try:

@@ -31,7 +31,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 
 class IdList(TypeDecorator[list[int]]):
-    """A list of integer IDs as one parameter: JSON text on SQLite, bigint[] on PostgreSQL."""
+    """A list of integer IDs as one value: JSON text on SQLite, bigint[] on PostgreSQL."""
 
     impl = Text
     cache_ok = True
@@ -46,6 +46,12 @@ class IdList(TypeDecorator[list[int]]):
             return None
         ids = [int(v) for v in value]
         return ids if dialect.name == "postgresql" else orjson.dumps(ids).decode()
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> list[int]:
+        # An aggregate over no rows: NULL from array_agg, "[]" from json_group_array.
+        if value is None:
+            return []
+        return list(orjson.loads(value)) if isinstance(value, str | bytes) else list(value)
 
 
 class InIds(ColumnElement[bool]):

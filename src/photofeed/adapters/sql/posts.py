@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import ColumnElement, bindparam, delete, func, insert, select, type_coerce, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlalchemy.sql.selectable import TableValuedAlias
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
-from photofeed.adapters.sql.id_lists import in_ids, in_selected
+from photofeed.adapters.sql.id_lists import IdList, in_ids, in_selected
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
@@ -48,14 +49,26 @@ _FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
     account_posts.c.account_id,
     _FOLLOWED_BY_READER.where(in_ids(followers.c.target_id, "authors")))),
     account_posts.c.post_id)
-# Each author's newest feed-worthy posts, numbered within the author: the lists a pulled
-# feed keeps in memory (services/recent_posts.py), filled for many authors at once.
-_RANKED = select(account_posts.c.account_id, account_posts.c.post_id, func.row_number().over(
-    partition_by=account_posts.c.account_id, order_by=account_posts.c.post_id.desc(),
-).label("rank")).where(FEED_WORTHY, in_ids(account_posts.c.account_id, "authors")).subquery()
-NEWEST_BY_AUTHOR = Prepared(select(_RANKED.c.account_id, _RANKED.c.post_id)
-                            .where(_RANKED.c.rank <= bindparam("per_author"))
-                            .order_by(_RANKED.c.account_id, _RANKED.c.post_id.desc()))
+def _newest_by_author(authors: TableValuedAlias,
+                      collect: Callable[[ColumnElement[Any]], ColumnElement[Any]]) -> Prepared:
+    """Per author asked for, one row with their newest feed-worthy post IDs: the lists a
+    pulled feed keeps in memory (services/recent_posts.py), read for many authors at once.
+    One row per author, not per post: a reader's first read may ask for a thousand."""
+    newest = (select(account_posts.c.post_id)
+              .where(FEED_WORTHY, account_posts.c.account_id == authors.c.value)
+              .order_by(account_posts.c.post_id.desc()).limit(bindparam("per_author"))
+              .correlate(authors).subquery())
+    collected = select(collect(newest.c.post_id)).scalar_subquery()
+    return Prepared(select(authors.c.value, type_coerce(collected, IdList())))
+
+
+_AUTHORS = bindparam("authors", type_=IdList())
+NEWEST_BY_AUTHOR = {
+    "sqlite": _newest_by_author(func.json_each(_AUTHORS).table_valued("value"),
+                                func.json_group_array),
+    "postgresql": _newest_by_author(func.unnest(_AUTHORS).table_valued("value")
+                                    .render_derived(), func.array_agg),
+}
 _FAVOURITED = Prepared(select(favourites.c.post_id).where(
     favourites.c.account_id == bindparam("account_id"),
     in_ids(favourites.c.post_id)))
@@ -250,15 +263,13 @@ class SqlPostStore:
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
 
         async def fetch(conn: Reads, index: int) -> Sequence[Any]:
-            return await NEWEST_BY_AUTHOR.rows(conn, {"authors": groups[index],
-                                                      "per_author": per_author})
+            return await NEWEST_BY_AUTHOR[conn.dialect.name].rows(
+                conn, {"authors": groups[index], "per_author": per_author})
 
-        newest: dict[int, list[int]] = {author: [] for group in groups.values()
-                                        for author in group}
-        for rows in await self._router.gather_engines(groups, fetch):
-            for author, post_id in rows:
-                newest[author].append(post_id)
-        return {author: tuple(post_ids) for author, post_ids in newest.items()}
+        # Neither aggregate promises the order of what it collects.
+        return {author: tuple(sorted(post_ids, reverse=True))
+                for rows in await self._router.gather_engines(groups, fetch)
+                for author, post_ids in rows}
 
     async def _recent(self, query: PagedQuery, page: Page,
                       values: Mapping[int, dict[str, Any]]) -> list[FeedEntry]:
