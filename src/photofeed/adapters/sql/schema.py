@@ -168,8 +168,8 @@ followers = Table(
     Column("version", BigInteger, nullable=False),
 )
 Index("ix_followers_list", followers.c.target_id, followers.c.state, followers.c.version)
-# Whom an account follows, as seen on each followee's database: a pulled feed reads it in
-# the same statement as the followees' posts instead of asking the reader's database first.
+# Whom an account follows, as seen on each followee's database: a hybrid feed reads it in
+# the same statement as the celebrities' posts instead of asking the reader's database first.
 Index("ix_followers_by_account", followers.c.account_id, followers.c.state, followers.c.target_id)
 
 # Blocks: truth on the blocker's shard, mirrored on the blocked account's shard so that
@@ -246,10 +246,11 @@ account_posts = Table(
     Column("visibility", String(10), nullable=False),
     Column("pinned", Boolean, nullable=False, server_default="0"),
 )
-# The posts a feed may show. A pulled feed probes every followee's posts, so its index
-# holds only these: comments and direct posts cost it nothing, and the probe reads the
-# index alone. The constant is part of the SQL, not a parameter: the plan PostgreSQL makes
-# once for a prepared statement could not otherwise count on the index's condition.
+# The posts a feed may show. Pulled feeds read authors' newest posts from it, one probe
+# per author, so it holds only these: comments and direct posts cost a probe nothing, and
+# the probe reads the index alone. The constant is part of the SQL, not a parameter: the
+# plan PostgreSQL makes once for a prepared statement could not otherwise count on the
+# index's condition.
 FEED_WORTHY = and_(account_posts.c.is_reply.is_(False),
                    account_posts.c.visibility != literal_column("'direct'"))
 Index("ix_account_posts_feed_worthy", account_posts.c.account_id, account_posts.c.post_id,
