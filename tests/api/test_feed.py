@@ -24,17 +24,19 @@ def mode(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
 
-@pytest.fixture
-def backend() -> str:
-    return "sqlite"
+@pytest.fixture(params=["sqlite", "scale-out"])
+def backend(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
 
 
 @pytest.fixture
-def settings(database_url: str, tmp_path: Path, mode: str) -> Settings:
+def settings(database_url: str, redis_settings: dict[str, str], tmp_path: Path,
+             mode: str) -> Settings:
     # Workers are drained by the tests themselves, so every step is deterministic; a
     # celebrity threshold of 3 makes hybrid mode pull for the busiest authors here.
     return Settings(data_dir=tmp_path / "data", database_url=database_url, fanout=mode,
-                    celebrity_followers=3, inprocess_workers=False, **FAST_HASHING)
+                    celebrity_followers=3, inprocess_workers=False, **FAST_HASHING,
+                    **redis_settings)
 
 
 @pytest.fixture
