@@ -49,6 +49,8 @@ _FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
     account_posts.c.account_id,
     _FOLLOWED_BY_READER.where(in_ids(followers.c.target_id, "authors")))),
     account_posts.c.post_id)
+
+
 def _newest_by_author(authors: TableValuedAlias,
                       collect: Callable[[ColumnElement[Any]], ColumnElement[Any]]) -> Prepared:
     """Per author asked for, one row with their newest feed-worthy post IDs: the lists a
@@ -63,6 +65,7 @@ def _newest_by_author(authors: TableValuedAlias,
 
 
 _AUTHORS = bindparam("authors", type_=IdList())
+# The authors' list as rows, and each one's IDs collected into one value, in each dialect.
 NEWEST_BY_AUTHOR = {
     "sqlite": _newest_by_author(func.json_each(_AUTHORS).table_valued("value"),
                                 func.json_group_array),
