@@ -191,7 +191,7 @@ def _merged(lists: list[Held], page: Page) -> list[FeedEntry]:
         # With a page's worth of authors whose newest posts are the newest, no post older
         # than the last of those can make the page: only those authors' lists are merged.
         leaders = heapq.nlargest(page.limit, lists)
-        floor = leaders[-1][0] if len(leaders) == page.limit else _LOWEST
+        floor = leaders[-1][0] if leaders and len(leaders) == page.limit else _LOWEST
         chosen = heapq.nlargest(page.limit, ((p, a) for _, a, ids, _ in leaders
                                              for p in ids if p >= floor))
     return [FeedEntry(post_id=p, author_id=a) for p, a in chosen]
