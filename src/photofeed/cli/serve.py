@@ -12,10 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import socket
-import threading
-import time
-import urllib.error
-import urllib.request
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -59,29 +55,9 @@ def run(args: argparse.Namespace) -> int:
                     # granian's own static route stays off: media goes through the app's
                     # front layer, which checks privacy and answers Range and 304.
                     static_path_mount=None)
-    print(f"photofeed is starting on {settings.base_url}/", flush=True)
-    threading.Thread(target=_announce_when_up, args=(settings, port), name="announce",
-                     daemon=True).start()
+    print(f"photofeed is listening on {settings.base_url}/", flush=True)
     server.serve()
     return 0
-
-
-def _announce_when_up(settings: Settings, port: int) -> None:
-    """Print the address once the server answers on it. Printed before, it sent whoever
-    read it (a person, a script) to a port granian had not bound yet, or to an app still
-    starting."""
-    host = _LOCAL.get(settings.host, settings.host)
-    probe = f"http://{f'[{host}]' if ':' in host else host}:{port}/health/live"
-    direct = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # no HTTP_PROXY
-    while True:
-        try:
-            with direct.open(probe, timeout=2):
-                break
-        except urllib.error.HTTPError:
-            break  # it answers, whatever it says
-        except OSError:
-            time.sleep(0.05)
-    print(f"photofeed is listening on {settings.base_url}/", flush=True)
 
 
 def app_from_environment() -> ASGIApp:
@@ -96,10 +72,6 @@ def app_from_environment() -> ASGIApp:
     logs.configure()
     app = create_app(Settings.model_validate_json(os.environ[SETTINGS_ENV]))
     return MediaFront(app, root=app)
-
-
-# Where to reach a server bound to every address, from this machine.
-_LOCAL = {"0.0.0.0": "127.0.0.1", "::": "::1"}  # noqa: S104 - names of the wildcards
 
 
 def _free_port(host: str) -> int:
