@@ -10,13 +10,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import pytest
 import pytest_asyncio
 import redis.asyncio
 
-from photofeed import ids
 from photofeed.adapters.redis.events import RedisEventBus
 from photofeed.adapters.sql.events import SqlEventBus
 from photofeed.adapters.sql.outbox import OutboxSignal
@@ -24,12 +22,12 @@ from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.domain.feed import FeedEntry
 from photofeed.domain.graph import Page
-from photofeed.domain.posts import Post
 from photofeed.ports.events import EventBus
 from photofeed.services.recent_posts import CHANGES_CHANNEL, RecentPosts
+from tests.integration.test_sql_posts import ID_SOURCE
+from tests.integration.test_sql_posts import new_post as unsaved_post
 from tests.services import redis_prefix
 
-ID_SOURCE = ids.IdGenerator(0)
 pytestmark = pytest.mark.asyncio(loop_scope="module")
 
 
@@ -42,19 +40,16 @@ class Clock:
 
 
 async def new_post(store: SqlPostStore, author: int, *, shard: int = 10) -> int:
-    post_id = ID_SOURCE.new_id(shard)
-    await store.add(Post(
-        id=post_id, account_id=author, title="", caption=f"post {post_id}",
-        visibility="public", sensitive=False, spoiler_text="", language=None,
-        in_reply_to_id=None, in_reply_to_account_id=None, root_id=post_id, media=(),
-        mentions=(), tags=(), created_at=datetime.now(UTC).replace(microsecond=0)))
-    await store.index_for_author(post_id)
-    return post_id
+    """A post stored and in its author's index, as the request that makes it leaves it."""
+    post = unsaved_post(author, shard)
+    await store.add(post)
+    await store.index_for_author(post.id)
+    return post.id
 
 
 async def authors_with(store: SqlPostStore, counts: Iterable[int]) -> list[int]:
     """New authors with these many posts each, their posts spread over two databases."""
-    authors = []
+    authors: list[int] = []
     for count in counts:
         author = ID_SOURCE.new_id(len(authors) * 4000 % 8192)
         for n in range(count):
