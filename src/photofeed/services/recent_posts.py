@@ -92,9 +92,15 @@ class RecentPosts:
 
     def forget(self, author_id: int) -> None:
         """A post of this author was made or deleted: read their list again."""
+        now = self._clock()
         self._lists.pop(author_id, None)
-        self._changed.pop(author_id, None)
-        self._changed[author_id] = self._clock()
+        # Pruned where it grows: a process that takes posts but serves no pulled feed
+        # (a write server, or push and hybrid modes) never reads a page.
+        changed, forgotten = self._changed, now - CHANGES_KEPT_SECONDS
+        while changed and next(iter(changed.values())) < forgotten:
+            changed.popitem(last=False)
+        changed.pop(author_id, None)
+        changed[author_id] = now
 
     async def follow_changes(self) -> None:
         """Forget the authors other processes announce (a task for the process's life)."""
@@ -150,13 +156,9 @@ class RecentPosts:
             lists.popitem(last=False)
 
     def _expire(self) -> None:
-        now = self._clock()
-        lists, stale = self._lists, now - self._ttl
+        lists, stale = self._lists, self._clock() - self._ttl
         while lists and next(iter(lists.values()))[3] <= stale:
             lists.popitem(last=False)
-        changed, forgotten = self._changed, now - CHANGES_KEPT_SECONDS
-        while changed and next(iter(changed.values())) < forgotten:
-            changed.popitem(last=False)
 
 
 def _lists_for(held: list[Held], page: Page, depth: int) -> tuple[list[Held], list[int]]:
