@@ -296,13 +296,6 @@ def _read_your_writes(settings: Settings, router: ShardRouter,
     return ReadYourWrites(writers=writers, replicas=router.replicas.configured)
 
 
-def _replica_settle(router: ShardRouter) -> float:
-    """How long after a change a read may still come from a replica that lacks it."""
-    if not router.replicas.configured:
-        return 0.0
-    return router.replicas.policy.read_your_writes_seconds
-
-
 async def _first_replica_check(router: ShardRouter) -> None:
     """Know which replicas are fit before serving; an unfit one is no reason not to start."""
     await router.replicas.check_all()
@@ -363,7 +356,9 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                       pages=SqlFeedPages(router), overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
     media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
-    recent_posts = RecentPosts(post_store, events, settle_seconds=_replica_settle(router))
+    # A read may come from a replica lacking a change for as long as a writer reads the primary.
+    settle = router.replicas.policy.read_your_writes_seconds if router.replicas.configured else 0
+    recent_posts = RecentPosts(post_store, events, settle_seconds=settle)
     posts = PostService(store=post_store, media=media.store, accounts=account_store,
                         viewing=viewing, affinity=affinity, id_source=id_source,
                         media_lifecycle=media.lifecycle, recent_posts=recent_posts)
