@@ -23,6 +23,7 @@ from sqlalchemy.pool import PoolProxiedConnection
 from sqlalchemy.util.concurrency import greenlet_spawn
 
 from photofeed.adapters.sql.engines import trusted_unchecked
+from photofeed.adapters.sql.plans import plan_by_default, plan_once
 
 # Connections kept checked out per engine; the rest go back to SQLAlchemy's pool.
 KEEP_PER_ENGINE = 4
@@ -75,7 +76,9 @@ class KeptConnections:
             if trusted_unchecked(engine, returned_at) or await _answers(pooled):
                 return pooled
             await greenlet_spawn(pooled.invalidate)
-        return await engine.raw_connection()
+        pooled = await engine.raw_connection()
+        await plan_once(pooled)
+        return pooled
 
     async def give_back(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
         idle = self._idle.setdefault(engine, [])
@@ -129,7 +132,9 @@ class DriverReads:
             await self._give_back(discard=False)
             conn = await self._engine.connect()
             self._conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
-            self._driver = (await self._conn.get_raw_connection()).driver_connection
+            pooled = await self._conn.get_raw_connection()
+            await plan_by_default(pooled)  # built per request, it may need its own plan
+            self._driver = pooled.driver_connection
         return await self._conn.execute(statement, parameters)
 
     def closed(self) -> bool:

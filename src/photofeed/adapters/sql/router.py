@@ -29,6 +29,7 @@ from photofeed.adapters.sql.engines import (
     make_inline_reader,
 )
 from photofeed.adapters.sql.fences import MOVED, ShardBusy, ShardFenced, fence_state
+from photofeed.adapters.sql.plans import plan_by_default
 from photofeed.adapters.sql.replicas import Replica, ReplicaPolicy, ReplicaSet
 from photofeed.adapters.sql.shard_map import (
     ShardRange,
@@ -289,6 +290,7 @@ class ShardRouter:
                 # Each statement on its own, as SQLite's inline reads: no BEGIN and COMMIT
                 # round trips around a read, which took more time than the read itself.
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await plan_by_default(await conn.get_raw_connection())  # search: plans.py
                 yield conn
             else:
                 async with conn.begin():
