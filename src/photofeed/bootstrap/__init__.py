@@ -13,57 +13,45 @@ from typing import Any
 from redis.asyncio import Redis
 
 from photofeed import ids
-from photofeed.adapters import secret_key
-from photofeed.adapters.blobs.local import LocalBlobStore
-from photofeed.adapters.blobs.public import LocalPublicMedia
-from photofeed.adapters.blobs.s3 import S3BlobStore, open_bucket
-from photofeed.adapters.blobs.s3_public import S3PublicMedia
-from photofeed.adapters.media_processing import PillowAvProcessor
 from photofeed.adapters.passwords import Argon2PasswordHasher
-from photofeed.adapters.ratelimit import LimitsRateLimiter, NoRateLimiter
-from photofeed.adapters.recent_writers import InProcessRecentWriters
-from photofeed.adapters.redis.events import RedisEventBus
-from photofeed.adapters.redis.feeds import RedisFeedStore
-from photofeed.adapters.redis.recent_writers import RedisRecentWriters
-from photofeed.adapters.sql import shard_map
 from photofeed.adapters.sql.accounts import SqlAccountStore
 from photofeed.adapters.sql.affinity import SqlAffinityStore
 from photofeed.adapters.sql.events import SqlEventBus
 from photofeed.adapters.sql.feed_pages import SqlFeedPages
-from photofeed.adapters.sql.feeds import SqlFeedStore
 from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_leases import SqlSlotLease
-from photofeed.adapters.sql.media import SqlMediaStore
 from photofeed.adapters.sql.migrate import migrate_all
 from photofeed.adapters.sql.oauth import SqlOAuthStore
 from photofeed.adapters.sql.outbox import OutboxSignal, SqlOutbox
 from photofeed.adapters.sql.pg_events import PostgresEventBus
 from photofeed.adapters.sql.posts import SqlPostStore
-from photofeed.adapters.sql.replicas import ReplicaPolicy
 from photofeed.adapters.sql.router import ShardRouter
 from photofeed.adapters.sql.search import SqlSearchIndex
-from photofeed.adapters.sql.shard_map import ShardRange
+from photofeed.bootstrap.backends import (
+    event_bus,
+    feed_store,
+    first_replica_check,
+    make_router,
+    ping_all,
+    rate_limiter,
+    read_your_writes,
+)
+from photofeed.bootstrap.media import MediaParts, blob_stores, media_parts
 from photofeed.config import Settings
 from photofeed.domain.feed import FanoutPolicy
 from photofeed.domain.media_links import LinkSigner
-from photofeed.media.limits import MediaLimits
-from photofeed.media_location import S3Location
-from photofeed.ports.blobs import BlobStore, BlobStoreUnavailable
+from photofeed.ports.blobs import BlobStore
 from photofeed.ports.events import EventBus
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.media import MediaStore
-from photofeed.ports.media_processing import MediaProcessor
 from photofeed.ports.outbox import Outbox
 from photofeed.ports.public_media import PublicMedia
-from photofeed.ports.ratelimit import RateLimiter
-from photofeed.ports.reads import RecentWriters
 from photofeed.services.accounts import AccountService
 from photofeed.services.celebrities import Celebrities
 from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
 from photofeed.services.graph import GraphService
 from photofeed.services.media import MediaService
-from photofeed.services.media_lifecycle import MediaLifecycle
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
 from photofeed.services.read_your_writes import ReadYourWrites
@@ -71,8 +59,10 @@ from photofeed.services.recent_posts import RecentPosts
 from photofeed.services.search import SearchService
 from photofeed.services.throttle import Throttle, ThrottleLimits
 from photofeed.services.token_cache import TokenCache
-from photofeed.services.upload_quota import QuotaLimits, UploadQuota
 from photofeed.services.viewing import Viewing
+
+# make_router: the CLI's commands that need the databases alone make theirs with it.
+__all__ = ["Container", "build", "make_router"]
 
 log = logging.getLogger(__name__)
 # How long start-up waits for the event bus before serving without in-memory post lists.
@@ -80,22 +70,6 @@ SUBSCRIBE_WAIT_SECONDS = 2.0
 EventHandler = Callable[[dict[str, Any]], Awaitable[None]]
 # (seconds between runs, job): run by whichever process runs the outbox workers.
 PeriodicJob = tuple[float, Callable[[], Awaitable[object]]]
-
-
-@dataclass
-class MediaParts:
-    """Uploads, their records, the blob store and the public copies, URL signing, and
-    the processor that renders photos and transcodes videos."""
-
-    service: MediaService
-    store: MediaStore
-    processor: MediaProcessor
-    lifecycle: MediaLifecycle
-    blobs: BlobStore
-    public: PublicMedia
-    signer: LinkSigner
-    # Raises unless the store answers: for readiness and start-up.
-    check: Callable[[], Awaitable[None]]
 
 
 @dataclass
@@ -147,7 +121,7 @@ class Container:
     async def readiness(self) -> dict[str, str]:
         """Whether each backend answers: the databases, Redis, the media store."""
         checks = {"databases": self.router.check_reachable(seconds=2),
-                  "redis": _ping_all(self.redis_clients),
+                  "redis": ping_all(self.redis_clients),
                   "media": self.media_parts.check()}
         report = {}
         for name, check in checks.items():
@@ -172,140 +146,6 @@ class Container:
         await self.router.dispose()
 
 
-async def _ping_all(clients: list[Redis]) -> None:
-    for client in clients:
-        await client.ping()
-
-
-def _rate_limiter(settings: Settings, redis_clients: dict[str, Redis]) -> RateLimiter:
-    if settings.rate_limits == "off":
-        return NoRateLimiter()
-    if settings.redis_url:
-        return LimitsRateLimiter.on_redis(_redis(settings.redis_url, redis_clients),
-                                          prefix=settings.redis_prefix)
-    return LimitsRateLimiter.in_memory()
-
-
-def _feed_store(settings: Settings, router: ShardRouter,
-                redis_clients: dict[str, Redis]) -> FeedStore:
-    if settings.feed_url == "sql":
-        return SqlFeedStore(router, cap=settings.feed_cap)
-    if settings.feed_url.startswith(("redis://", "rediss://", "unix://")):
-        client = _redis(settings.feed_url, redis_clients)
-        return RedisFeedStore(client, prefix=settings.redis_prefix, cap=settings.feed_cap)
-    raise ValueError(f"PHOTOFEED_FEED_URL must be 'sql' or a redis:// URL, not "
-                     f"{settings.feed_url!r}")
-
-
-def _event_bus(settings: Settings, router: ShardRouter,
-               redis_clients: dict[str, Redis]) -> EventBus:
-    if settings.events_url:
-        return RedisEventBus(_redis(settings.events_url, redis_clients),
-                             prefix=settings.redis_prefix)
-    # Without Redis, processes meet in the directory database they share.
-    if router.directory.dialect.name == "postgresql":
-        return PostgresEventBus(router)
-    return SqlEventBus(router)
-
-
-def _redis(url: str, clients: dict[str, Redis]) -> Redis:
-    """One client (and connection pool) per distinct Redis URL."""
-    if url not in clients:
-        clients[url] = Redis.from_url(url)
-    return clients[url]
-
-
-BlobStores = tuple[BlobStore, PublicMedia, Callable[[], Awaitable[None]]]
-
-
-def _media_parts(settings: Settings, router: ShardRouter, signal: OutboxSignal,
-                 posts: SqlPostStore, viewing: Viewing, id_source: ids.IdGenerator,
-                 stores: BlobStores) -> MediaParts:
-    secret = settings.secret_key.encode() if settings.secret_key else \
-        secret_key.load_or_create(settings.secret_key_file)
-    signer = LinkSigner(secret, ttl_seconds=settings.media_url_ttl_seconds)
-    limits = MediaLimits(max_photo_bytes=settings.max_photo_bytes,
-                         max_video_bytes=settings.max_video_bytes, max_pixels=settings.max_pixels,
-                         max_video_seconds=settings.max_video_seconds)
-    blobs, public, check = stores
-    store = SqlMediaStore(router, signal)
-    lifecycle = MediaLifecycle(store=store, posts=posts, viewing=viewing, blobs=blobs,
-                               public=public)
-    quota = UploadQuota(store=store, limits=QuotaLimits(
-        stored_bytes=settings.storage_quota_bytes, daily_bytes=settings.daily_upload_quota_bytes))
-    processor = PillowAvProcessor(limits, settings.media_dir / "tmp")
-    service = MediaService(store=store, blobs=blobs, lifecycle=lifecycle, names=signer,
-                           processor=processor, id_source=id_source, quota=quota)
-    return MediaParts(service=service, store=store, processor=processor, lifecycle=lifecycle,
-                      blobs=blobs, public=public, signer=signer, check=check)
-
-
-def _blob_stores(settings: Settings) -> BlobStores:
-    """The blob store and public copies PHOTOFEED_MEDIA_URL names, and their health check."""
-    location = settings.media_location
-    if location is None:
-        local = LocalBlobStore(settings.media_dir / "blobs")
-        # Beside the blobs, on the same file system: public copies are hard links to them.
-        public = LocalPublicMedia(local, settings.media_dir / "public")
-        return local, public, lambda: _check_local(local)
-    s3 = S3BlobStore(open_bucket(location, access_key=settings.s3_access_key,
-                                 secret_key=settings.s3_secret_key))
-    return s3, S3PublicMedia(s3), lambda: _check_bucket(s3, location)
-
-
-async def _check_local(blobs: LocalBlobStore) -> None:
-    await blobs.exists("0" * 64)
-
-
-async def _check_bucket(blobs: S3BlobStore, location: S3Location) -> None:
-    try:
-        await asyncio.wait_for(blobs.check_bucket(), 10)
-    except Exception as exc:
-        # obstore's messages go on for lines of debug output; the first one says it.
-        reason = (str(exc).splitlines() or [type(exc).__name__])[0]
-        raise BlobStoreUnavailable(f"media store {location.describe()} is unreachable: "
-                                   f"{reason}") from exc
-
-
-def make_router(settings: Settings) -> ShardRouter:
-    """The shard router for the configured databases."""
-    policy = ReplicaPolicy(max_lag_seconds=settings.replica_max_lag_seconds,
-                           check_seconds=settings.replica_check_seconds)
-    return ShardRouter(configured_ranges(settings), replica_policy=policy)
-
-
-def configured_ranges(settings: Settings) -> list[ShardRange]:
-    """The shard map of the configuration: an explicit map wins over the database URLs."""
-    if settings.shards:
-        return shard_map.parse(settings.shards)
-    return shard_map.even_ranges(settings.database_urls)
-
-
-def _read_your_writes(settings: Settings, router: ShardRouter,
-                      redis_clients: dict[str, Redis]) -> ReadYourWrites:
-    window = router.replicas.policy.read_your_writes_seconds
-    writers: RecentWriters
-    if settings.redis_url:
-        writers = RedisRecentWriters(_redis(settings.redis_url, redis_clients),
-                                     prefix=settings.redis_prefix, window_seconds=window)
-    else:
-        if router.replicas.configured:
-            log.warning("read replicas without PHOTOFEED_REDIS_URL: read-your-writes holds "
-                        "only for reads served by the process that took the write")
-        writers = InProcessRecentWriters(window_seconds=window)
-    return ReadYourWrites(writers=writers, replicas=router.replicas.configured)
-
-
-async def _first_replica_check(router: ShardRouter) -> None:
-    """Know which replicas are fit before serving; an unfit one is no reason not to start."""
-    await router.replicas.check_all()
-    for of_one in router.replicas.replicas:
-        for replica in of_one:
-            if not router.replicas.fit(replica):
-                log.warning("read replica %s is not fit to read from yet (down or lagging)",
-                            replica.describe())
-
-
 async def build(settings: Settings, *, migrate: bool = True) -> Container:
     """Connect to the configured backends and wire the services."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -315,7 +155,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     except BaseException:
         await router.dispose()
         raise
-    stores = _blob_stores(settings)
+    stores = blob_stores(settings)
     try:
         if migrate:
             await migrate_all(router)
@@ -326,21 +166,21 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     except BaseException:
         await router.dispose()
         raise
-    await _first_replica_check(router)
+    await first_replica_check(router)
     lease = SqlSlotLease(router)
     id_source = ids.IdGenerator(await lease.acquire())
     redis_clients: dict[str, Redis] = {}
-    reads = _read_your_writes(settings, router, redis_clients)
+    reads = read_your_writes(settings, router, redis_clients)
     hasher = Argon2PasswordHasher(time_cost=settings.password_time_cost,
                                   memory_kib=settings.password_memory_kib)
     account_store = SqlAccountStore(router)
     accounts = AccountService(store=account_store, hasher=hasher, id_source=id_source)
     ttl = settings.access_token_ttl_seconds
-    events = _event_bus(settings, router, redis_clients)
+    events = event_bus(settings, router, redis_clients)
     tokens = TokenCache(events)
     oauth = OAuthService(store=SqlOAuthStore(router), accounts=accounts, id_source=id_source,
                          tokens=tokens, token_ttl=timedelta(seconds=ttl) if ttl else None)
-    throttle = Throttle(limiter=_rate_limiter(settings, redis_clients), limits=ThrottleLimits(
+    throttle = Throttle(limiter=rate_limiter(settings, redis_clients), limits=ThrottleLimits(
         signin_per_ip=settings.signin_limit_per_ip,
         signin_per_account=settings.signin_limit_per_account,
         registration_per_ip=settings.registration_limit_per_ip,
@@ -355,7 +195,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     viewing = Viewing(posts=post_store, accounts=account_store, graph=graph_store,
                       pages=SqlFeedPages(router), overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
-    media = _media_parts(settings, router, signal, post_store, viewing, id_source, stores)
+    media = media_parts(settings, router, signal, post_store, viewing, id_source, stores)
     # A read may come from a replica lacking a change for as long as a writer reads the primary.
     settle = router.replicas.policy.read_your_writes_seconds if router.replicas.configured else 0
     recent_posts = RecentPosts(post_store, events, settle_seconds=settle)
@@ -364,7 +204,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                         media_lifecycle=media.lifecycle, recent_posts=recent_posts)
     policy = FanoutPolicy(mode=settings.fanout, celebrity_followers=settings.celebrity_followers,
                           inactive_days=settings.inactive_days, cap=settings.feed_cap)
-    feeds = _feed_store(settings, router, redis_clients)
+    feeds = feed_store(settings, router, redis_clients)
     fanout = FanOut(feeds=feeds, posts=post_store, accounts=account_store, graph=graph_store,
                     events=events, policy=policy)
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
