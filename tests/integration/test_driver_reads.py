@@ -107,3 +107,27 @@ async def test_bursts_of_reads_reuse_connections_instead_of_opening_new_ones(
     # Each connection is opened once and kept; none closed on return only to be opened
     # again by the next burst (SQLAlchemy's "overflow" connections were).
     assert len(opened) == 20
+
+
+async def test_a_connection_that_fails_to_be_set_for_driver_reads_goes_back_to_the_pool(
+        engine: AsyncEngine) -> None:
+    """One never lent to driver reads is set up when first taken (plans.py); should the
+    server have closed it meanwhile, the take fails, and the connection is not leaked."""
+    async with engine.connect() as other:
+        async with engine.connect() as conn:  # used by another kind of read, returned
+            backend_pid = (await conn.execute(text("SELECT pg_backend_pid()"))).scalar_one()
+        await other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend_pid})
+    await asyncio.sleep(0.1)  # gone by now
+    kept, taken = KeptConnections(), []
+
+    async def take_until_one_fails() -> None:
+        while True:  # the pool may hand out the live one first
+            taken.append(await kept.take(engine))
+
+    with pytest.raises(Exception, match="closed"):
+        await take_until_one_fails()
+
+    for pooled in taken:
+        await kept.give_back(engine, pooled)
+    await kept.release()
+    assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]

@@ -77,7 +77,11 @@ class KeptConnections:
                 return pooled
             await greenlet_spawn(pooled.invalidate)
         pooled = await engine.raw_connection()
-        await plan_once(pooled)
+        try:
+            await plan_once(pooled)
+        except BaseException:
+            await greenlet_spawn(pooled.invalidate)  # and back to the pool, not leaked
+            raise
         return pooled
 
     async def give_back(self, engine: AsyncEngine, pooled: PoolProxiedConnection) -> None:
