@@ -14,7 +14,7 @@ from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.outbox import OutboxSignal
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
-from tests.integration.test_sql_accounts import new_account
+from tests.integration.test_sql_accounts import sign_up
 from tests.integration.test_sql_posts import new_post
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
@@ -27,9 +27,8 @@ async def test_a_page_comes_with_its_authors_the_viewers_likes_and_relationships
     signal = OutboxSignal()
     accounts, graph = SqlAccountStore(shared_router), SqlGraphStore(shared_router, signal)
     posts, pages = SqlPostStore(shared_router, signal), SqlFeedPages(shared_router)
-    ann, bob, cat, dan = (new_account(f"pages{name}") for name in ("ann", "bob", "cat", "dan"))
-    for person in (ann, bob, cat, dan):
-        await accounts.create(person)
+    ann, bob, cat, dan = [await sign_up(accounts, f"pages{name}")
+                          for name in ("ann", "bob", "cat", "dan")]
     made = [new_post(author.id, shard) for author in (bob, cat) for shard in SPREAD]
     for post in made:
         await posts.add(post)

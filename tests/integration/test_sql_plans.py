@@ -16,7 +16,7 @@ from photofeed.adapters.sql.feed_pages import SqlFeedPages
 from photofeed.adapters.sql.outbox import OutboxSignal
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
-from tests.integration.test_sql_accounts import new_account
+from tests.integration.test_sql_accounts import sign_up
 from tests.integration.test_sql_posts import new_post
 from tests.services import postgres_databases
 
@@ -47,9 +47,7 @@ async def test_a_feed_page_is_not_planned_again_on_a_database_that_is_not_the_re
     """There the page's statement asks for none of the reader's relations; planned for
     such values it looked cheaper than its generic plan, and was planned at every read."""
     accounts, posts = SqlAccountStore(router), SqlPostStore(router, OutboxSignal())
-    reader, author = new_account("planreader"), new_account("planauthor")
-    for person in (reader, author):
-        await accounts.create(person)
+    reader, author = await sign_up(accounts, "planreader"), await sign_up(accounts, "planauthor")
     elsewhere = 1 - router.engine_index(ids.shard_of(reader.id))
     shard = next(s for s in (1, 8000) if router.engine_index(s) == elsewhere)
     made = [new_post(author.id, shard) for _ in range(6)]

@@ -33,9 +33,9 @@ RELATIONSHIPS: dict[Viewer, Relationship | None] = {
 
 
 def account(*, locked: bool) -> Account:
-    return Account(id=AUTHOR, username="ann", email="ann@example.com", password_hash="",
-                   display_name="", note="", avatar_key=None, locked=locked, bot=False,
-                   discoverable=True, locale="en", created_at=NOW, updated_at=NOW)
+    return Account(id=AUTHOR, username="ann", display_name="", note="", avatar_key=None,
+                   locked=locked, bot=False, discoverable=True, locale="en", created_at=NOW,
+                   updated_at=NOW)
 
 
 def post(visibility: Visibility, *, mentions: tuple[int, ...] = ()) -> Post:

@@ -33,8 +33,6 @@ RESERVED_USERNAMES = frozenset({
 class Account:
     id: int
     username: str
-    email: str
-    password_hash: str
     display_name: str
     note: str
     avatar_key: str | None
@@ -50,6 +48,18 @@ class Account:
     last_status_at: datetime | None = None
     last_active_at: datetime | None = None
     header_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What signing up stores and signing in checks, kept apart from Account.
+
+    An Account is read by every page that shows one (feeds, profiles, search) and kept in
+    read caches; the password's hash and the e-mail address have no business there.
+    """
+
+    email: str
+    password_hash: str
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Protocol
 
-from photofeed.domain.accounts import Account, ProfileChanges
+from photofeed.domain.accounts import Account, Credentials, ProfileChanges
 
 
 class UsernameTaken(Exception):
@@ -18,7 +18,7 @@ class EmailTaken(Exception):
 
 
 class AccountStore(Protocol):
-    async def create(self, account: Account) -> None:
+    async def create(self, account: Account, credentials: Credentials) -> None:
         """Store a new account; raise UsernameTaken or EmailTaken on a clash."""
 
     async def get(self, account_id: int) -> Account | None:
@@ -35,6 +35,9 @@ class AccountStore(Protocol):
 
     async def find_by_email(self, email: str) -> Account | None:
         """The account registered with this e-mail address."""
+
+    async def password_hash(self, account_id: int) -> str | None:
+        """The hash signing in checks the password against; None for no such account."""
 
     async def active_since(self, account_ids: Iterable[int], since: datetime) -> set[int]:
         """Which of these accounts read their feed after `since`."""

@@ -6,7 +6,7 @@ from dataclasses import replace
 
 from photofeed import ids
 from photofeed.domain import accounts as rules
-from photofeed.domain.accounts import Account, ProfileChanges
+from photofeed.domain.accounts import Account, Credentials, ProfileChanges
 from photofeed.domain.errors import FieldError, NotFound, ValidationFailed
 from photofeed.ports.accounts import AccountStore, EmailTaken, UsernameTaken
 from photofeed.ports.passwords import PasswordHasher
@@ -37,11 +37,12 @@ class AccountService:
             # Minted on the username's shard so the account row and the uniqueness check on
             # its username share a database.
             id=self._ids.new_id(ids.shard_for_key(rules.username_key(username))),
-            username=username, email=email.strip(), password_hash=await self._hasher.hash(password),
-            display_name="", note="", avatar_key=None, locked=False, bot=False, discoverable=True,
-            locale=(locale or "en")[:16], created_at=now, updated_at=now)
+            username=username, display_name="", note="", avatar_key=None, locked=False,
+            bot=False, discoverable=True, locale=(locale or "en")[:16], created_at=now,
+            updated_at=now)
         try:
-            await self._store.create(account)
+            await self._store.create(account, Credentials(
+                email=email.strip(), password_hash=await self._hasher.hash(password)))
         except UsernameTaken:
             raise ValidationFailed({"username": [FieldError("ERR_TAKEN", "is already taken")]}
                                    ) from None
@@ -61,7 +62,10 @@ class AccountService:
             account = await self._store.find_by_username(login.removeprefix("@"))
         if account is None:
             return None
-        return account if await self._hasher.verify(account.password_hash, password) else None
+        password_hash = await self._store.password_hash(account.id)
+        if password_hash is None:  # deleted since it was found
+            return None
+        return account if await self._hasher.verify(password_hash, password) else None
 
     async def get(self, account_id: int) -> Account:
         account = await self._store.get(account_id)

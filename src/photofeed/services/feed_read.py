@@ -105,21 +105,21 @@ class Timelines:
         Stored entries of an author unfollowed or blocked a moment ago stay until a worker
         cleans them up; hydration drops them, from the relationships it reads anyway.
         """
-        # Neither depends on the other: one wait for both, not two.
-        sources = list(await overlap.gather(self._overlap, self._stored(reader_id, page),
-                                            self._pulled(reader_id, page)))
-        return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
-
-    async def _stored(self, reader_id: int, page: Page) -> list[FeedEntry]:
-        return [] if self._policy.mode == "pull" else await self._feeds.read(reader_id, page)
-
-    async def _pulled(self, reader_id: int, page: Page) -> list[FeedEntry]:
-        """The entries of a page that this reader's feed pulls at read time."""
-        if self._policy.mode == "push":
-            return []
-        if self._policy.mode == "pull":
+        mode = self._policy.mode
+        # Push and pull read one source; a task for a source that has nothing to read
+        # would cost more than the merge saves.
+        if mode == "push":
+            return await self._feeds.read(reader_id, page)
+        if mode == "pull":
             followees = await self._graph.followee_ids(reader_id)
             return await self._recent_posts.page([reader_id, *followees], page)
+        # Neither depends on the other: one wait for both, not two.
+        sources = list(await overlap.gather(self._overlap, self._feeds.read(reader_id, page),
+                                            self._pulled_celebrities(reader_id, page)))
+        return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
+
+    async def _pulled_celebrities(self, reader_id: int, page: Page) -> list[FeedEntry]:
+        """Hybrid's entries pulled at read time: those of the celebrities the reader follows."""
         # Which of the celebrities the reader follows is settled in the same statement.
         celebrities = await self._celebrities.current()
         return await self._posts.recent_followed(reader_id, celebrities, page) \

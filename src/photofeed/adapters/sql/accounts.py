@@ -16,7 +16,13 @@ from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.row_decoding import RowDecoder
 from photofeed.adapters.sql.schema import account_emails, accounts
-from photofeed.domain.accounts import Account, ProfileChanges, email_key, username_key
+from photofeed.domain.accounts import (
+    Account,
+    Credentials,
+    ProfileChanges,
+    email_key,
+    username_key,
+)
 from photofeed.ports.accounts import EmailTaken, UsernameTaken
 
 # Accounts decoded once per distinct row: a feed page shows the same authors again and again.
@@ -29,11 +35,14 @@ def _account(row: Mapping[str, Any]) -> Account:
     return Account(**row)
 
 
+# The credentials stay out (domain.accounts.Credentials): only signing in reads them.
 ACCOUNT_ROWS = RowDecoder(accounts, _account, cache_size=ACCOUNT_CACHE_SIZE,
-                          skip=frozenset({"username_key"}))
+                          skip=frozenset({"username_key", "email", "password_hash"}))
 # Built once: building a statement costs more than running it from SQLite's page cache.
 _BY_ID = Prepared(select(*ACCOUNT_ROWS.columns).where(accounts.c.id == bindparam("id")))
 _BY_IDS = Prepared(select(*ACCOUNT_ROWS.columns).where(in_ids(accounts.c.id)))
+_PASSWORD_HASH = Prepared(select(accounts.c.password_hash)
+                          .where(accounts.c.id == bindparam("id")))
 
 
 class SqlAccountStore:
@@ -42,18 +51,19 @@ class SqlAccountStore:
     def __init__(self, router: ShardRouter) -> None:
         self._router = router
 
-    async def create(self, account: Account) -> None:
+    async def create(self, account: Account, credentials: Credentials) -> None:
         # The account row comes first and the e-mail claim second, so a claim always points
         # at an account that was written: one whose account is missing is truly stale, and
         # two sign-ups racing for one address cannot both take it.
-        values = asdict(account) | {"username_key": username_key(account.username)}
+        values = asdict(account) | asdict(credentials) | {
+            "username_key": username_key(account.username)}
         try:
             async with self._router.write(ids.shard_of(account.id)) as conn:
                 await conn.execute(insert(accounts).values(**values))
         except IntegrityError:
             raise UsernameTaken(account.username) from None
         try:
-            await self._claim_email(email_key(account.email), account.id)
+            await self._claim_email(email_key(credentials.email), account.id)
         except EmailTaken:
             async with self._router.write(ids.shard_of(account.id)) as conn:
                 await conn.execute(delete(accounts).where(accounts.c.id == account.id))
@@ -116,6 +126,11 @@ class SqlAccountStore:
             account_id = (await conn.execute(select(account_emails.c.account_id).where(
                 account_emails.c.email_key == key))).scalar()
         return await self.get(account_id) if account_id is not None else None
+
+    async def password_hash(self, account_id: int) -> str | None:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            found = await _PASSWORD_HASH.scalars(conn, {"id": account_id})
+        return found[0] if found else None
 
     async def active_since(self, account_ids: Iterable[int], since: datetime) -> set[int]:
         groups = self._router.group_by_engine(set(account_ids), ids.shard_of)

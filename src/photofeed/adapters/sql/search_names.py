@@ -15,11 +15,11 @@ from sqlalchemy import bindparam, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from photofeed import ids
+from photofeed.adapters.sql.accounts import ACCOUNT_ROWS
 from photofeed.adapters.sql.schema import accounts as accounts_table
 from photofeed.domain.accounts import Account
 from photofeed.domain.search import TagDay, TagStats
 
-_COLUMNS = [c for c in accounts_table.c if c.name != "username_key"]
 _TIME_SHIFT = ids.SHARD_BITS + ids.SEQUENCE_BITS
 _DAY_MS = 86_400_000
 # Above every character a hashtag can hold, so [prefix, prefix + _TOP) holds every tag
@@ -38,7 +38,7 @@ async def accounts(conn: AsyncConnection, prefix: str, limit: int, *,
         return []
     pattern = _like(prefix)
     name = func.lower(accounts_table.c.display_name)
-    query = select(*_COLUMNS).where(or_(
+    query = select(*ACCOUNT_ROWS.columns).where(or_(
         accounts_table.c.username_key.like(f"{pattern}%", escape="\\"),
         name.like(f"{pattern}%", escape="\\"),
         name.like(f"% {pattern}%", escape="\\")))
@@ -48,7 +48,7 @@ async def accounts(conn: AsyncConnection, prefix: str, limit: int, *,
     query = query.order_by(exact, accounts_table.c.followers_count.desc(),
                            accounts_table.c.id).limit(limit)
     rows = await conn.execute(query)
-    return [Account(**{c.name: row[c.name] for c in _COLUMNS}) for row in rows.mappings()]
+    return [ACCOUNT_ROWS.decode(row) for row in rows]
 
 
 def _tag(conn: AsyncConnection, alias: str) -> str:
