@@ -140,7 +140,8 @@ def _wait_for_url(process: subprocess.Popen[str]) -> str:
             url = found.group(1)
             # Keep reading the log, or a chatty server blocks on a full pipe.
             threading.Thread(target=_drain, args=(process.stdout,), daemon=True).start()
-            # The URL is printed before uvicorn accepts; wait until it answers.
+            # The URL is printed once the socket is bound, before the workers have started
+            # the app; wait until it answers.
             for _ in range(100):
                 try:
                     httpx.get(f"{url}/health/live", timeout=1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import socket
+import sys
 from typing import Any
 
 from starlette.types import ASGIApp
@@ -45,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     port = settings.port or _free_port(settings.host)
+    taken = _cannot_listen(settings.host, port)
+    if taken:
+        # Said plainly, instead of granian's traceback from deep inside its start-up.
+        print(f"photofeed: cannot listen on {settings.host}:{port}: {taken}", file=sys.stderr)
+        return 1
     if not settings.public_url:
         settings = settings.model_copy(update={"port": port})
     os.environ[SETTINGS_ENV] = settings.model_dump_json()
@@ -55,7 +61,10 @@ def run(args: argparse.Namespace) -> int:
                     # granian's own static route stays off: media goes through the app's
                     # front layer, which checks privacy and answers Range and 304.
                     static_path_mount=None)
-    print(f"photofeed is listening on {settings.base_url}/", flush=True)
+    # Said once granian has bound the socket, before its workers start: connections made
+    # from then on wait in the socket's queue rather than being refused.
+    server.on_startup(lambda: print(f"photofeed is listening on {settings.base_url}/",
+                                    flush=True))
     server.serve()
     return 0
 
@@ -75,8 +84,21 @@ def app_from_environment() -> ASGIApp:
 
 
 def _free_port(host: str) -> int:
-    """A port nothing listens on now, for --port 0 (granian binds in each worker itself)."""
+    """A port nothing listens on now, for --port 0."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     with socket.socket(family, socket.SOCK_STREAM) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
+
+
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why a server could not listen on host:port (in use, no such address), or None."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        # As a listening server binds: a port whose old connections linger is free.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return None
