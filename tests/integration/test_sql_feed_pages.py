@@ -14,6 +14,7 @@ from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.outbox import OutboxSignal
 from photofeed.adapters.sql.posts import SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
+from photofeed.domain.accounts import ProfileChanges
 from tests.integration.test_sql_accounts import sign_up
 from tests.integration.test_sql_posts import new_post
 
@@ -73,3 +74,28 @@ async def test_an_empty_page_reads_nothing_and_the_viewer_alone_still_gets_answe
     assert alone.posts == {}
     assert alone.authors == {}
     assert not alone.relationships[stranger].following
+
+
+async def test_a_post_or_author_changed_since_an_earlier_page_is_read_anew(
+        shared_router: ShardRouter) -> None:
+    signal = OutboxSignal()
+    accounts, posts = SqlAccountStore(shared_router), SqlPostStore(shared_router, signal)
+    pages = SqlFeedPages(shared_router)
+    eve, fay = [await sign_up(accounts, f"pages{name}") for name in ("eve", "fay")]
+    made = [new_post(fay.id, shard) for shard in SPREAD]
+    for post in made:
+        await posts.add(post)
+    wanted = [p.id for p in made]
+    first = await pages.read(eve.id, wanted, {fay.id})
+
+    await posts.set_favourite(made[0].id, eve.id, True, cursor=1)
+    await posts.set_favourite(made[3].id, fay.id, True, cursor=2)
+    await accounts.update_profile(fay.id, ProfileChanges(display_name="Fay, renamed"))
+    second = await pages.read(eve.id, wanted, {fay.id})
+
+    assert [second.posts[p.id].favourites_count for p in made] == [1, 0, 0, 1, 0]
+    assert second.liked == {made[0].id}
+    assert second.authors[fay.id].display_name == "Fay, renamed"
+    # What did not change is what the first page read, not read in full again.
+    assert all(second.posts[p.id] is first.posts[p.id] for p in made if p not in
+               (made[0], made[3]))

@@ -41,9 +41,10 @@ class RowDecoder(Generic[T]):
         self._converters = [utc if isinstance(c.type, UtcDateTime) else
                             _as_bool if isinstance(c.type, Boolean) else None for c in kept]
         self._build = build
-        self.decode: Callable[[Row[Any]], T] = lru_cache(maxsize=cache_size)(self._decode)
+        self.decode: Callable[[Row[Any]], T] = lru_cache(maxsize=cache_size)(self.build)
 
-    def _decode(self, row: Row[Any]) -> T:
+    def build(self, row: Row[Any]) -> T:
+        """The object of a row, built anew, for a caller that keeps it its own way."""
         return self._build({name: convert(value) if convert else value
                             for name, convert, value in zip(self._names, self._converters,
                                                             row, strict=True)})
