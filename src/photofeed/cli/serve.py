@@ -83,18 +83,22 @@ def app_from_environment() -> ASGIApp:
     return MediaFront(app, root=app)
 
 
+def _probe(host: str) -> socket.socket:
+    """A TCP socket of the address family of `host`, to try binding with."""
+    return socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET,
+                         socket.SOCK_STREAM)
+
+
 def _free_port(host: str) -> int:
     """A port nothing listens on now, for --port 0."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with _probe(host) as probe:
         probe.bind((host, 0))
         return int(probe.getsockname()[1])
 
 
 def _cannot_listen(host: str, port: int) -> str | None:
     """Why a server could not listen on host:port (in use, no such address), or None."""
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(family, socket.SOCK_STREAM) as probe:
+    with _probe(host) as probe:
         # As a listening server binds: a port whose old connections linger is free.
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:

@@ -39,11 +39,11 @@ from sqlalchemy import (
 from sqlalchemy.types import BigInteger, Boolean, NullType, String
 
 from photofeed import ids
-from photofeed.adapters.sql.accounts import ACCOUNT_ROWS
+from photofeed.adapters.sql.accounts import ACCOUNT_CACHE_SIZE, ACCOUNT_ROWS
 from photofeed.adapters.sql.driver_reads import InlineReads
 from photofeed.adapters.sql.graph import RELATIONS, relation_selects, relationships_from
 from photofeed.adapters.sql.id_lists import in_ids
-from photofeed.adapters.sql.posts import POST_ROWS
+from photofeed.adapters.sql.posts import POST_CACHE_SIZE, POST_ROWS
 from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.router import Reads, ShardRouter
 from photofeed.adapters.sql.row_versions import HeldRows, row_version
@@ -56,8 +56,6 @@ _LIKED = exists().where(favourites.c.post_id == posts.c.id,
                         favourites.c.account_id == bindparam("reader"))
 _POST_COLUMNS = [posts.c[c.name] for c in POST_ROWS.columns]
 _ACCOUNT_COLUMNS = [accounts.c[c.name] for c in ACCOUNT_ROWS.columns]
-# Rows held per process, by version (PostgreSQL): as many as the decoded-row caches hold.
-HELD_ROWS = 16384
 
 
 def _posts_part(*columns: ColumnElement[Any]) -> Select[Any]:
@@ -181,8 +179,9 @@ class _Page:
 class SqlFeedPages:
     def __init__(self, router: ShardRouter) -> None:
         self._router = router
-        self._held_posts: HeldRows[Post] = HeldRows(HELD_ROWS)
-        self._held_authors: HeldRows[Account] = HeldRows(HELD_ROWS)
+        # As many as the decoded-row caches hold, which the page reads here instead.
+        self._held_posts: HeldRows[Post] = HeldRows(POST_CACHE_SIZE)
+        self._held_authors: HeldRows[Account] = HeldRows(ACCOUNT_CACHE_SIZE)
 
     async def read(self, viewer_id: int, post_ids: Iterable[int],
                    author_ids: Iterable[int]) -> PageRows:
