@@ -21,3 +21,13 @@ def test_the_least_recently_used_row_goes_first() -> None:
     held.put(0, 3, 1, "three")
     assert held.get(0, 2, 1) is None
     assert (held.get(0, 1, 1), held.get(0, 3, 1)) == ("one", "three")
+
+
+def test_a_row_read_at_a_newer_version_takes_the_older_ones_place() -> None:
+    held: HeldRows[str] = HeldRows(2)
+    held.put(0, 1, 1, "one")
+    held.put(0, 2, 1, "two")
+    held.get(0, 1, 1)
+    held.put(0, 1, 2, "one, liked")  # no room taken: "two" stays
+    assert (held.get(0, 1, 1), held.get(0, 1, 2)) == (None, "one, liked")
+    assert held.get(0, 2, 1) == "two"

@@ -27,9 +27,8 @@ def _member(entry: FeedEntry) -> str:
 
 
 def _entry(member: bytes | str) -> FeedEntry:
-    text = member.decode() if isinstance(member, bytes) else member
-    post_id, _, author_id = text.partition(":")
-    return FeedEntry(post_id=int(post_id), author_id=int(author_id))
+    # int() reads the digits of bytes as well as of text, with no decoding in between.
+    return FeedEntry(post_id=int(member[:_WIDTH]), author_id=int(member[_WIDTH + 1:]))
 
 
 def _below(post_id: int) -> str:

@@ -31,20 +31,28 @@ def row_version(table: Table) -> ColumnElement[Any]:
 
 
 class HeldRows(Generic[T]):
-    """The most recently used rows, by (database, row ID, version)."""
+    """The most recently used rows, each at the one version and database it was read at.
+
+    Keyed by the row's ID alone, which is unique across databases: a lookup hashes an int
+    instead of a tuple, and a row read at a newer version replaces the older one instead
+    of sitting beside it until it ages out. The database is still compared, as a row
+    moved with its shard gets versions counted by another cluster.
+    """
 
     def __init__(self, size: int) -> None:
         self._size = size
-        self._held: OrderedDict[tuple[int, int, int], T] = OrderedDict()
+        self._held: OrderedDict[int, tuple[int, int, T]] = OrderedDict()
 
     def get(self, database: int, row_id: int, version: int) -> T | None:
-        key = (database, row_id, version)
-        found = self._held.get(key)
-        if found is not None:
-            self._held.move_to_end(key)
-        return found
+        found = self._held.get(row_id)
+        if found is None or found[0] != version or found[1] != database:
+            return None
+        self._held.move_to_end(row_id)
+        return found[2]
 
     def put(self, database: int, row_id: int, version: int, row: T) -> None:
-        self._held[(database, row_id, version)] = row
-        if len(self._held) > self._size:
-            self._held.popitem(last=False)
+        held = self._held
+        held[row_id] = (version, database, row)
+        held.move_to_end(row_id)
+        if len(held) > self._size:
+            held.popitem(last=False)
