@@ -11,12 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from photofeed import ids
-from photofeed.adapters.sql.graph import SqlGraphStore
 from photofeed.adapters.sql.id_lists import IdList
 from photofeed.adapters.sql.outbox import OutboxSignal
 from photofeed.adapters.sql.posts import NEWEST_BY_AUTHOR, SqlPostStore
 from photofeed.adapters.sql.router import ShardRouter
-from photofeed.domain.graph import Page
 from photofeed.domain.posts import Post
 
 ID_SOURCE = ids.IdGenerator(0)
@@ -34,61 +32,6 @@ def new_post(author: int, shard: int) -> Post:
 @pytest.fixture
 def store(shared_router: ShardRouter) -> SqlPostStore:
     return SqlPostStore(shared_router, OutboxSignal())
-
-
-class Follows:
-    """A reader who follows one author, asked to follow another, and unfollowed a third,
-    besides a stranger; each author has posts on two databases of the shared router."""
-
-    def __init__(self, store: SqlPostStore, graph: SqlGraphStore) -> None:
-        self.store, self.graph = store, graph
-        self.reader = ID_SOURCE.new_id(3)
-        self.followed, self.requested, self.unfollowed, self.stranger = (
-            ID_SOURCE.new_id(s) for s in (5, 8100, 6, 9))
-        self.authors = [self.followed, self.requested, self.unfollowed, self.stranger]
-        self.made: dict[int, list[Post]] = {}
-
-    async def post_and_follow(self) -> None:
-        for author in [*self.authors, self.reader]:
-            self.made[author] = [new_post(author, shard) for shard in (10, 8010)]
-            for post in self.made[author]:
-                await self.store.add(post)
-                await self.store.index_for_author(post.id)
-        for target, state in ((self.followed, "accepted"), (self.requested, "requested"),
-                              (self.unfollowed, "accepted")):
-            await self.graph.set_follow(self.reader, target, state,  # type: ignore[arg-type]
-                                        version=1)
-        await self.graph.set_follow(self.reader, self.unfollowed, "none", version=2)
-
-    async def sync(self) -> None:
-        """Bring the followers copies in line, as the follow request (or a worker) does."""
-        for target in (self.followed, self.requested, self.unfollowed):
-            await self.graph.sync_follow(self.reader, target)
-
-    def newest_first(self, *authors: int) -> list[int]:
-        return sorted((p.id for a in authors for p in self.made[a]), reverse=True)
-
-
-@pytest.fixture
-def follows(store: SqlPostStore, shared_router: ShardRouter) -> Follows:
-    return Follows(store, SqlGraphStore(shared_router, OutboxSignal()))
-
-
-async def test_recent_followed_pulls_only_authors_the_reader_follows(
-        store: SqlPostStore, follows: Follows) -> None:
-    await follows.post_and_follow()
-    reader, candidates = follows.reader, follows.authors
-    before_sync = await store.recent_followed(reader, candidates, Page(limit=20))
-    await follows.sync()
-
-    found = await store.recent_followed(reader, candidates, Page(limit=20))
-    newest_one = await store.recent_followed(reader, candidates, Page(limit=1))
-
-    # The followers copy on the authors' databases decides, not the reader's follows.
-    assert before_sync == []
-    assert [e.post_id for e in found] == follows.newest_first(follows.followed)
-    assert {e.author_id for e in found} == {follows.followed}
-    assert [e.post_id for e in newest_one] == [max(follows.newest_first(follows.followed))]
 
 
 async def test_newest_by_author_lists_each_authors_newest_feed_worthy_posts(

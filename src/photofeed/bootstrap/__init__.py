@@ -50,6 +50,7 @@ from photofeed.services.accounts import AccountService
 from photofeed.services.celebrities import Celebrities
 from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
+from photofeed.services.followed_celebrities import FollowedCelebrities
 from photofeed.services.graph import GraphService
 from photofeed.services.media import MediaService
 from photofeed.services.oauth import OAuthService
@@ -188,7 +189,11 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
         writes_per_ip=settings.write_limit_per_ip))
     signal = OutboxSignal()
     graph_store = SqlGraphStore(router, signal)
-    graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source)
+    # A read may come from a replica lacking a change for as long as a writer reads the primary.
+    settle = router.replicas.policy.read_your_writes_seconds if router.replicas.configured else 0
+    followed_celebrities = FollowedCelebrities(graph_store, events, settle_seconds=settle)
+    graph = GraphService(store=graph_store, accounts=account_store, id_source=id_source,
+                         followed_celebrities=followed_celebrities)
     post_store = SqlPostStore(router, signal)
     # Reads that wait on a network are worth overlapping; inline SQLite reads never wait.
     overlap_reads = not router.reads_inline or settings.feed_url != "sql"
@@ -196,8 +201,6 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
                       pages=SqlFeedPages(router), overlap_reads=overlap_reads)
     affinity = SqlAffinityStore(router)
     media = media_parts(settings, router, signal, post_store, viewing, id_source, stores)
-    # A read may come from a replica lacking a change for as long as a writer reads the primary.
-    settle = router.replicas.policy.read_your_writes_seconds if router.replicas.configured else 0
     recent_posts = RecentPosts(post_store, events, settle_seconds=settle)
     posts = PostService(store=post_store, media=media.store, accounts=account_store,
                         viewing=viewing, affinity=affinity, id_source=id_source,
@@ -210,7 +213,8 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     timelines = Timelines(feeds=feeds, posts=post_store, accounts=account_store,
                           graph=graph_store, affinity=affinity, viewing=viewing, fanout=fanout,
                           policy=policy, overlap_reads=overlap_reads, recent_posts=recent_posts,
-                          celebrities=Celebrities(account_store, policy.celebrity_followers))
+                          celebrities=Celebrities(account_store, policy.celebrity_followers),
+                          followed_celebrities=followed_celebrities)
     search = SearchService(index=SqlSearchIndex(router), posts=post_store, graph=graph_store,
                            viewing=viewing)
     handlers: dict[str, list[EventHandler]] = {
@@ -242,18 +246,23 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     if router.replicas.configured:
         container._tasks.append(asyncio.create_task(router.replicas.keep_checking()))
     if policy.mode == "pull":
-        await _follow_post_changes(container, recent_posts)
+        await _follow_changes(container, recent_posts)
+    elif policy.mode == "hybrid":
+        await _follow_changes(container, recent_posts, followed_celebrities)
     return container
 
 
-async def _follow_post_changes(container: Container, recent_posts: RecentPosts) -> None:
-    container._tasks.append(asyncio.create_task(recent_posts.follow_changes()))
-    # Until then pulled feeds keep nothing and read every followee's posts each time.
+async def _follow_changes(container: Container,
+                          *kept: RecentPosts | FollowedCelebrities) -> None:
+    """Start hearing the changes that let reads be kept in memory between feed reads."""
+    for each in kept:
+        container._tasks.append(asyncio.create_task(each.follow_changes()))
+    # Until then pulled feeds keep nothing and read from the databases each time.
     try:
         async with asyncio.timeout(SUBSCRIBE_WAIT_SECONDS):
-            await recent_posts.subscribed()
+            await asyncio.gather(*(each.subscribed() for each in kept))
     except TimeoutError:
-        log.warning("not subscribed to post changes yet; pulled feeds read more until it is")
+        log.warning("not subscribed to changes yet; pulled feeds read more until it is")
 
 
 async def _keep_lease(container: Container) -> None:

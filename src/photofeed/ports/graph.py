@@ -42,3 +42,6 @@ class GraphStore(Protocol):
 
     async def followee_ids(self, account_id: int) -> list[int]:
         """Every account this one follows (accepted)."""
+
+    async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
+        """Those of the targets this account follows (accepted), from its own shard."""

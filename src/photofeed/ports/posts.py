@@ -48,15 +48,6 @@ class PostStore(Protocol):
     async def recent_by_authors(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         """Feed-worthy posts (top-level, not direct) of these authors, newest first."""
 
-    async def recent_followed(self, reader_id: int, author_ids: Iterable[int],
-                              page: Page) -> list[FeedEntry]:
-        """recent_by_authors of those of these authors the reader follows.
-
-        Who follows whom is taken from each author's copy of their followers. The request
-        that changes a follow updates that copy at once, and the outbox worker repeats it
-        should that fail, so a follow shows here once the copy has it.
-        """
-
     async def newest_by_author(self, author_ids: Iterable[int],
                                per_author: int) -> dict[int, tuple[int, ...]]:
         """Each author's newest feed-worthy post IDs, newest first, at most `per_author`;

@@ -39,8 +39,12 @@ class Celebrities:
         async with self._reading:  # many readers at the refresh moment: one query
             if not self._fresh():
                 started = self._clock()
-                self._ids = frozenset(await self._accounts.with_followers_at_least(
+                found = frozenset(await self._accounts.with_followers_at_least(
                     self._threshold))
+                # The same object while the members are: what is kept per reader against
+                # it (followed_celebrities.py) stays good until they change.
+                if found != self._ids:
+                    self._ids = found
                 self._read_at = started
         return self._ids
 

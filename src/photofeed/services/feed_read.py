@@ -23,6 +23,7 @@ from photofeed.services import overlap
 from photofeed.services.celebrities import Celebrities
 from photofeed.services.clock import Clock, utc_now
 from photofeed.services.feed_write import FanOut, author_channel, reader_channel
+from photofeed.services.followed_celebrities import FollowedCelebrities
 from photofeed.services.recent_posts import RecentPosts
 from photofeed.services.viewing import Viewing
 
@@ -38,7 +39,8 @@ class Timelines:
     def __init__(self, *, feeds: FeedStore, posts: PostStore, accounts: AccountStore,
                  graph: GraphStore, affinity: AffinityStore, viewing: Viewing,
                  fanout: FanOut, policy: FanoutPolicy, celebrities: Celebrities,
-                 recent_posts: RecentPosts, overlap_reads: bool = True,
+                 followed_celebrities: FollowedCelebrities, recent_posts: RecentPosts,
+                 overlap_reads: bool = True,
                  clock: Clock = utc_now) -> None:
         self._feeds = feeds
         self._overlap = overlap_reads
@@ -50,6 +52,7 @@ class Timelines:
         self._fanout = fanout
         self._policy = policy
         self._celebrities = celebrities
+        self._followed_celebrities = followed_celebrities
         self._recent_posts = recent_posts
         self._clock = clock
 
@@ -119,11 +122,15 @@ class Timelines:
         return merge(sources, limit=page.limit, oldest_side=page.min_id is not None)
 
     async def _pulled_celebrities(self, reader_id: int, page: Page) -> list[FeedEntry]:
-        """Hybrid's entries pulled at read time: those of the celebrities the reader follows."""
-        # Which of the celebrities the reader follows is settled in the same statement.
+        """Hybrid's entries pulled at read time: those of the celebrities the reader follows.
+
+        Both which of them the reader follows and their newest posts are kept in memory
+        between reads, so a hybrid read mostly waits for the stored feed alone."""
         celebrities = await self._celebrities.current()
-        return await self._posts.recent_followed(reader_id, celebrities, page) \
-            if celebrities else []
+        if not celebrities:
+            return []
+        followed = await self._followed_celebrities.of(reader_id, celebrities)
+        return await self._recent_posts.page(followed, page) if followed else []
 
     async def _hydrate(self, reader_id: int, entries: list[FeedEntry]) -> list[PostView]:
         return await self._viewing.feed_page(reader_id, entries)

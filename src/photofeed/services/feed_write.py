@@ -13,8 +13,8 @@ from photofeed.ports.events import EventBus
 from photofeed.ports.feeds import FeedStore
 from photofeed.ports.graph import GraphStore
 from photofeed.ports.posts import PostStore
+from photofeed.services import followed_celebrities, recent_posts
 from photofeed.services.clock import Clock, utc_now
-from photofeed.services.recent_posts import CHANGES_CHANNEL
 
 
 def author_channel(author_id: int) -> str:
@@ -74,10 +74,12 @@ class FanOut:
         await self._announce_change(author_id)
 
     async def _announce_change(self, author_id: int) -> None:
-        """Tell every process's RecentPosts, which only pulled feeds read, to read the
-        author's posts again."""
-        if self.policy.mode == "pull":
-            await self._events.publish(CHANGES_CHANNEL, str(author_id))
+        """Tell every process's RecentPosts, which pulled and hybrid feeds read, to read the
+        author's posts again. In hybrid mode every author is announced, not only those
+        this worker pulls: a process may count an author among the celebrities a moment
+        before the worker does."""
+        if self.policy.mode != "push":
+            await self._events.publish(recent_posts.CHANGES_CHANNEL, str(author_id))
 
     async def on_follow_changed(self, event: dict[str, Any]) -> None:
         """Back-fill a new followee's recent posts, or remove an old followee's."""
@@ -91,6 +93,8 @@ class FanOut:
                 recent = await self._posts.recent_by_authors(
                     [author_id], Page(limit=self.policy.backfill))
                 await self._feeds.push([reader], recent)
+        if self.policy.mode == "hybrid":
+            await self._events.publish(followed_celebrities.CHANGES_CHANNEL, str(reader))
         await self._events.publish(reader_channel(reader), _message("follows_changed", 0))
 
     async def on_block_changed(self, event: dict[str, Any]) -> None:

@@ -13,16 +13,19 @@ from photofeed.domain.graph import FollowState, Page, Relationship
 from photofeed.domain.visibility import can_see_profile_content
 from photofeed.ports.accounts import AccountStore
 from photofeed.ports.graph import GraphStore
+from photofeed.services.followed_celebrities import FollowedCelebrities
 
 log = logging.getLogger(__name__)
 
 
 class GraphService:
     def __init__(self, *, store: GraphStore, accounts: AccountStore,
-                 id_source: ids.IdGenerator) -> None:
+                 id_source: ids.IdGenerator,
+                 followed_celebrities: FollowedCelebrities | None = None) -> None:
         self._store = store
         self._accounts = accounts
         self._ids = id_source
+        self._followed_celebrities = followed_celebrities
 
     async def relationship(self, account_id: int, target_id: int) -> Relationship:
         return (await self._store.relationships(account_id, [target_id]))[target_id]
@@ -116,12 +119,20 @@ class GraphService:
     async def _end_follow(self, account_id: int, target_id: int) -> None:
         if await self._store.set_follow(account_id, target_id, "none", self._ids.new_id(),
                                         expect=["accepted", "requested"]):
+            self._follows_changed(account_id)
             await self._repair(self._store.sync_follow(account_id, target_id))
 
     async def _synced(self, account_id: int, target_id: int, viewer_id: int) -> Relationship:
+        self._follows_changed(account_id)
         await self._repair(self._store.sync_follow(account_id, target_id))
         other = target_id if viewer_id == account_id else account_id
         return await self.relationship(viewer_id, other)
+
+    def _follows_changed(self, account_id: int) -> None:
+        """This process's next feed read of the account sees the change; other processes
+        hear of it from the fan-out worker."""
+        if self._followed_celebrities is not None:
+            self._followed_celebrities.forget(account_id)
 
     async def _repair(self, sync: Awaitable[None]) -> None:
         """Update the mirror now so the other side sees it at once; the outbox retries it."""

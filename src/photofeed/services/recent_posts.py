@@ -8,24 +8,16 @@ thousand accounts waited a millisecond or two for them alone. Here each author's
 `DEPTH` post IDs are read once per process, for every reader who follows that author, and
 a read asks the database only for the authors this process does not hold.
 
-A list may lack only posts whose change this process has not heard of yet:
-- every new or deleted post is announced on `CHANGES_CHANNEL` (by the fan-out worker,
-  after the author's index has it), and the process that made the change forgets the
-  author at once: its next read asks the database;
-- a list is kept only if its read started after the last change heard of its author
-  (`settle_seconds` after, when reads may come from a replica that lags), so a read under
-  way while a change lands is used once and dropped;
-- until the subscription is open, and whenever it breaks, nothing is kept, since messages
-  may have been missed; and every list is dropped `TTL_SECONDS` after its read, as the
-  last guard against a message lost without a broken subscription.
+A list may lack only posts whose change this process has not heard of yet: every new or
+deleted post is announced on `CHANGES_CHANNEL` (by the fan-out worker, after the author's
+index has it), the process that made the change forgets the author at once, and a list is
+kept only as heard_changes.py allows. Every list is also dropped `TTL_SECONDS` after its
+read, as the last guard against a message lost without a broken subscription.
 """
 
 from __future__ import annotations
 
-import asyncio
 import heapq
-import logging
-import math
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
@@ -35,17 +27,14 @@ from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Page
 from photofeed.ports.events import EventBus
 from photofeed.ports.posts import PostStore
+from photofeed.services.heard_changes import HeardChanges
 
 # The largest page of a feed: a list this long serves any page that starts at the top.
 DEPTH = 40
 TTL_SECONDS = 60.0
 MAX_AUTHORS = 50_000
 CHANGES_CHANNEL = "posts:changed"
-RESUBSCRIBE_SECONDS = 1.0
-# How long a change heard is remembered, against reads that started before it.
-CHANGES_KEPT_SECONDS = 60.0
 _LOWEST, _HIGHEST = -(2**63), 2**63 - 1
-log = logging.getLogger(__name__)
 
 # One author's list as kept: (their newest post ID, the author, newest IDs first, when
 # the read started). Ordered as tuples, lists sort by their newest post.
@@ -58,19 +47,14 @@ class RecentPosts:
                  settle_seconds: float = 0.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self._store = store
-        self._events = events
         self._depth = depth
         self._ttl = ttl
         self._max_authors = max_authors
-        self._settle = settle_seconds
         self._clock = clock
+        self._changes = HeardChanges(events, CHANGES_CHANNEL, settle_seconds=settle_seconds,
+                                     clock=clock)
         # Author -> list, in about the order they were read, which is the order they expire.
         self._lists: OrderedDict[int, Held] = OrderedDict()
-        # Author -> when this process last heard of a change to their posts, oldest first.
-        self._changed: OrderedDict[int, float] = OrderedDict()
-        # Reads started before this are not kept: changes may have gone unheard then.
-        self._trusted_since = math.inf
-        self._subscribed = asyncio.Event()
 
     async def page(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         """A page of these authors' feed-worthy posts, as PostStore.recent_by_authors."""
@@ -92,60 +76,25 @@ class RecentPosts:
 
     def forget(self, author_id: int) -> None:
         """A post of this author was made or deleted: read their list again."""
-        now = self._clock()
         self._lists.pop(author_id, None)
-        # Pruned where it grows: a process that takes posts but serves no pulled feed
-        # (a write server, or push and hybrid modes) never reads a page.
-        changed, forgotten = self._changed, now - CHANGES_KEPT_SECONDS
-        while changed and next(iter(changed.values())) < forgotten:
-            changed.popitem(last=False)
-        changed.pop(author_id, None)
-        changed[author_id] = now
+        self._changes.note(author_id)
 
     async def follow_changes(self) -> None:
         """Forget the authors other processes announce (a task for the process's life)."""
-        while True:
-            try:
-                async with self._events.subscribe([CHANGES_CHANNEL]) as messages:
-                    self._trusted_since = self._clock()
-                    self._subscribed.set()
-                    async for message in messages:
-                        self._heard(message)
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.warning("lost the post changes channel; subscribing again", exc_info=True)
-            finally:
-                # What was sent while not subscribed is lost: start again from nothing.
-                self._trusted_since = math.inf
-                self._subscribed.clear()
-                self._lists.clear()
-            await asyncio.sleep(RESUBSCRIBE_SECONDS)
+        await self._changes.follow(lambda author: self._lists.pop(author, None),
+                                   self._lists.clear)
 
     async def subscribed(self) -> None:
         """Wait until changes are heard: lists are kept only from then on."""
-        await self._subscribed.wait()
-
-    def _heard(self, message: str) -> None:
-        try:
-            author_id = int(message)
-        except ValueError:
-            log.warning("ignored a post change naming no author: %.40r", message)
-            return
-        self.forget(author_id)
+        await self._changes.subscribed()
 
     async def _read(self, authors: list[int]) -> dict[int, Held]:
         started = self._clock()
         newest = await self._store.newest_by_author(authors, self._depth)
         read = {author: (post_ids[0] if post_ids else _LOWEST, author, post_ids, started)
                 for author, post_ids in newest.items()}
-        settled = started - self._settle
-        if settled >= self._trusted_since and settled >= self._clock() - CHANGES_KEPT_SECONDS:
-            changed = self._changed
-            for author, one in read.items():
-                heard = changed.get(author)
-                if heard is None or heard < settled:
-                    self._keep(author, one)
+        for author in self._changes.keepable(read, started):
+            self._keep(author, read[author])
         return read
 
     def _keep(self, author_id: int, held: Held) -> None:

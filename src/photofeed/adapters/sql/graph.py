@@ -66,6 +66,9 @@ RELATIONS = Prepared(union_all(*relation_selects(
     lambda kind, other, state: [kind.label("kind"), other.label("other"), state])))
 _FOLLOWEES = Prepared(select(follows.c.target_id).where(
     follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
+_FOLLOWED_AMONG = Prepared(select(follows.c.target_id).where(
+    follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED,
+    in_ids(follows.c.target_id, "targets")))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
@@ -194,3 +197,8 @@ class SqlGraphStore:
     async def followee_ids(self, account_id: int) -> list[int]:
         async with self._router.read(ids.shard_of(account_id)) as conn:
             return await _FOLLOWEES.scalars(conn, {"me": account_id})
+
+    async def followed_among(self, account_id: int, target_ids: Iterable[int]) -> set[int]:
+        async with self._router.read(ids.shard_of(account_id)) as conn:
+            return set(await _FOLLOWED_AMONG.scalars(conn, {"me": account_id,
+                                                             "targets": list(target_ids)}))

@@ -15,7 +15,7 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from photofeed import ids
 from photofeed.adapters.sql import codec
-from photofeed.adapters.sql.id_lists import IdList, in_ids, in_selected
+from photofeed.adapters.sql.id_lists import IdList, in_ids
 from photofeed.adapters.sql.outbox import OutboxSignal, add_event
 from photofeed.adapters.sql.prepared import Prepared
 from photofeed.adapters.sql.queries import PagedQuery, fetch_page
@@ -26,7 +26,6 @@ from photofeed.adapters.sql.schema import (
     account_posts,
     accounts,
     favourites,
-    followers,
     idempotency_keys,
     post_tags,
     posts,
@@ -41,14 +40,6 @@ POST_CACHE_SIZE = 16384
 _FEED_WORTHY = select(account_posts.c.post_id, account_posts.c.account_id).where(FEED_WORTHY)
 _AUTHORS_RECENT = PagedQuery(_FEED_WORTHY.where(in_ids(account_posts.c.account_id, "authors")),
                              account_posts.c.post_id)
-# The followers table on an author's database says who follows them: the followed authors
-# are picked out there, in the same statement, instead of by a query on the reader's one.
-_FOLLOWED_BY_READER = select(followers.c.target_id).where(
-    followers.c.account_id == bindparam("reader"), followers.c.state == "accepted")
-_FOLLOWED_RECENT = PagedQuery(_FEED_WORTHY.where(in_selected(
-    account_posts.c.account_id,
-    _FOLLOWED_BY_READER.where(in_ids(followers.c.target_id, "authors")))),
-    account_posts.c.post_id)
 
 
 def _newest_by_author(authors: TableValuedAlias,
@@ -253,13 +244,6 @@ class SqlPostStore:
         groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
         return await self._recent(_AUTHORS_RECENT, page, {
             index: {"authors": authors} for index, authors in groups.items()})
-
-    async def recent_followed(self, reader_id: int, author_ids: Iterable[int],
-                              page: Page) -> list[FeedEntry]:
-        groups = self._router.group_by_engine(set(author_ids), ids.shard_of)
-        return await self._recent(_FOLLOWED_RECENT, page, {
-            index: {"authors": authors, "reader": reader_id}
-            for index, authors in groups.items()})
 
     async def newest_by_author(self, author_ids: Iterable[int],
                                per_author: int) -> dict[int, tuple[int, ...]]:
