@@ -40,3 +40,38 @@ async def test_a_failure_ends_the_rest_without_leaving_coroutines_unawaited() ->
         with pytest.raises(LookupError):
             await overlap.gather(False, _fails(log), _value(2, log, "b"))
     assert log == ["failing starts"]
+
+
+async def test_overlapped_the_first_read_runs_in_the_calling_task() -> None:
+    caller = asyncio.current_task()
+    ran_in: list[asyncio.Task[object] | None] = []
+
+    async def where(value: int) -> int:
+        ran_in.append(asyncio.current_task())
+        await asyncio.sleep(0)
+        return value
+
+    assert await overlap.all_of([where(1), where(2)]) == [1, 2]
+    assert ran_in[0] is caller
+    assert ran_in[1] is not caller
+
+
+async def test_overlapped_a_failure_cancels_the_reads_still_running() -> None:
+    cancelled = asyncio.Event()
+
+    async def slow() -> int:
+        try:
+            await asyncio.sleep(10)
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+        return 2
+
+    async def fails_after_a_turn() -> int:
+        await asyncio.sleep(0)
+        raise LookupError("gone")
+
+    with pytest.raises(LookupError):
+        await overlap.gather(True, fails_after_a_turn(), slow())
+    assert cancelled.is_set()
+    assert await overlap.all_of([]) == []

@@ -41,6 +41,7 @@ from photofeed.adapters.sql.shard_map import (
 )
 from photofeed.ports import reads
 from photofeed.ports.reads import ReadLost, ReplicaLost
+from photofeed.services.overlap import all_of
 
 T = TypeVar("T")
 C = TypeVar("C")
@@ -398,7 +399,5 @@ async def _retried_on_primary(
 
 
 async def _gather(indexes: Iterable[int], run: Callable[[int], Awaitable[T]]) -> list[T]:
-    wanted = list(indexes)
-    if len(wanted) == 1:  # most reads touch one database; a task for it costs more
-        return [await run(wanted[0])]
-    return list(await asyncio.gather(*(run(i) for i in wanted)))
+    # Most reads touch one database, and all_of gives it no task.
+    return await all_of([run(index) for index in indexes])
