@@ -7,10 +7,6 @@ announced, or the answer ages out.
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-
 import pytest
 
 from photofeed import ids
@@ -21,17 +17,10 @@ from photofeed.adapters.sql.router import ShardRouter
 from photofeed.domain.graph import FollowState
 from photofeed.ports.events import EventBus
 from photofeed.services.followed_celebrities import CHANGES_CHANNEL, FollowedCelebrities
+from tests.integration.kept_reads import Clock, eventually, following
 
 ID_SOURCE = ids.IdGenerator(1)
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 class People:
@@ -66,27 +55,6 @@ def graph(shared_router: ShardRouter) -> SqlGraphStore:
 @pytest.fixture
 def bus(shared_router: ShardRouter) -> EventBus:
     return SqlEventBus(shared_router)
-
-
-@asynccontextmanager
-async def following(kept: FollowedCelebrities) -> AsyncIterator[None]:
-    """Run the process's subscription to follow changes, as the container does."""
-    task = asyncio.create_task(kept.follow_changes())
-    try:
-        async with asyncio.timeout(5):
-            await kept.subscribed()
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]]) -> bool:
-    for _ in range(200):
-        if await check():
-            return True
-        await asyncio.sleep(0.01)
-    return False
 
 
 async def test_only_accepted_follows_count_and_the_answer_is_kept_until_forgotten(

@@ -8,8 +8,7 @@ author is forgotten, announced, or the list ages out.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterable
 
 import pytest
 import pytest_asyncio
@@ -24,19 +23,12 @@ from photofeed.domain.feed import FeedEntry
 from photofeed.domain.graph import Page
 from photofeed.ports.events import EventBus
 from photofeed.services.recent_posts import CHANGES_CHANNEL, RecentPosts
+from tests.integration.kept_reads import Clock, eventually, following
 from tests.integration.test_sql_posts import ID_SOURCE
 from tests.integration.test_sql_posts import new_post as unsaved_post
 from tests.services import redis_prefix
 
 pytestmark = pytest.mark.asyncio(loop_scope="module")
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 async def new_post(store: SqlPostStore, author: int, *, shard: int = 10) -> int:
@@ -56,27 +48,6 @@ async def authors_with(store: SqlPostStore, counts: Iterable[int]) -> list[int]:
             await new_post(store, author, shard=(author + n * 4001) % 8192)
         authors.append(author)
     return authors
-
-
-@asynccontextmanager
-async def following(recent: RecentPosts) -> AsyncIterator[None]:
-    """Run the process's subscription to post changes, as the container does."""
-    task = asyncio.create_task(recent.follow_changes())
-    try:
-        async with asyncio.timeout(5):
-            await recent.subscribed()
-        yield
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
-async def eventually(check: Callable[[], Awaitable[bool]]) -> bool:
-    for _ in range(200):
-        if await check():
-            return True
-        await asyncio.sleep(0.01)
-    return False
 
 
 def post_ids(entries: list[FeedEntry]) -> list[int]:

@@ -14,19 +14,18 @@ changed them forgets the reader at once, and the fan-out worker announces the ch
 `CHANGES_CHANNEL` once it has handled it, as it does a new follow's back-fill in push mode.
 An answer that still names an account unfollowed or blocked a moment ago costs nothing
 wrong: a feed page shows only the posts of accounts the reader follows, from the
-relationships it reads with the posts. heard_changes.py says when an answer may be kept;
-every answer is also dropped `TTL_SECONDS` after its read.
+relationships it reads with the posts. kept_reads.py says when an answer may be kept, for
+at most `TTL_SECONDS`.
 """
 
 from __future__ import annotations
 
 import time
-from collections import OrderedDict
 from collections.abc import Callable
 
 from photofeed.ports.events import EventBus
 from photofeed.ports.graph import GraphStore
-from photofeed.services.heard_changes import HeardChanges
+from photofeed.services.kept_reads import KeptReads
 
 CHANGES_CHANNEL = "follows:changed"
 TTL_SECONDS = 60.0
@@ -38,18 +37,15 @@ Held = tuple[frozenset[int], frozenset[int], float]
 _NONE: frozenset[int] = frozenset()
 
 
-class FollowedCelebrities:
+class FollowedCelebrities(KeptReads[Held]):
+    """Answers kept by reader ID: `forget(reader_id)` when the reader's follows change."""
+
     def __init__(self, graph: GraphStore, events: EventBus, *, ttl: float = TTL_SECONDS,
                  max_readers: int = MAX_READERS, settle_seconds: float = 0.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(events, CHANGES_CHANNEL, ttl=ttl, max_kept=max_readers,
+                         started_field=2, settle_seconds=settle_seconds, clock=clock)
         self._graph = graph
-        self._ttl = ttl
-        self._max_readers = max_readers
-        self._clock = clock
-        self._changes = HeardChanges(events, CHANGES_CHANNEL, settle_seconds=settle_seconds,
-                                     clock=clock)
-        # Reader -> answer, in the order they were read, which is the order they expire.
-        self._held: OrderedDict[int, Held] = OrderedDict()
 
     async def of(self, reader_id: int, celebrities: frozenset[int]) -> frozenset[int]:
         """Those of the celebrities the reader follows."""
@@ -61,28 +57,5 @@ class FollowedCelebrities:
         found = await self._graph.followed_among(reader_id, celebrities)
         # Most readers follow none of them: one shared empty set, not one each.
         followed = frozenset(found) if found else _NONE
-        if self._changes.keepable([reader_id], started):
-            self._held.pop(reader_id, None)
-            self._held[reader_id] = (celebrities, followed, started)
-            if len(self._held) > self._max_readers:
-                self._held.popitem(last=False)
+        self._keep({reader_id: (celebrities, followed, started)}, started)
         return followed
-
-    def forget(self, reader_id: int) -> None:
-        """The reader's follows changed: read them again."""
-        self._held.pop(reader_id, None)
-        self._changes.note(reader_id)
-
-    async def follow_changes(self) -> None:
-        """Forget the readers other processes announce (a task for the process's life)."""
-        await self._changes.follow(lambda reader: self._held.pop(reader, None),
-                                   self._held.clear)
-
-    async def subscribed(self) -> None:
-        """Wait until changes are heard: answers are kept only from then on."""
-        await self._changes.subscribed()
-
-    def _expire(self) -> None:
-        held, stale = self._held, self._clock() - self._ttl
-        while held and next(iter(held.values()))[2] <= stale:
-            held.popitem(last=False)

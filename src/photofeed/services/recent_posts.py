@@ -11,15 +11,13 @@ a read asks the database only for the authors this process does not hold.
 A list may lack only posts whose change this process has not heard of yet: every new or
 deleted post is announced on `CHANGES_CHANNEL` (by the fan-out worker, after the author's
 index has it), the process that made the change forgets the author at once, and a list is
-kept only as heard_changes.py allows. Every list is also dropped `TTL_SECONDS` after its
-read, as the last guard against a message lost without a broken subscription.
+kept only as kept_reads.py allows, for at most `TTL_SECONDS`.
 """
 
 from __future__ import annotations
 
 import heapq
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from typing import cast
 
@@ -27,7 +25,7 @@ from photofeed.domain.feed import FeedEntry, merge
 from photofeed.domain.graph import Page
 from photofeed.ports.events import EventBus
 from photofeed.ports.posts import PostStore
-from photofeed.services.heard_changes import HeardChanges
+from photofeed.services.kept_reads import KeptReads
 
 # The largest page of a feed: a list this long serves any page that starts at the top.
 DEPTH = 40
@@ -41,27 +39,24 @@ _LOWEST, _HIGHEST = -(2**63), 2**63 - 1
 Held = tuple[int, int, tuple[int, ...], float]
 
 
-class RecentPosts:
+class RecentPosts(KeptReads[Held]):
+    """Authors' lists, kept by author ID: `forget(author_id)` when one posts or deletes."""
+
     def __init__(self, store: PostStore, events: EventBus, *, depth: int = DEPTH,
                  ttl: float = TTL_SECONDS, max_authors: int = MAX_AUTHORS,
                  settle_seconds: float = 0.0,
                  clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__(events, CHANGES_CHANNEL, ttl=ttl, max_kept=max_authors,
+                         started_field=3, settle_seconds=settle_seconds, clock=clock)
         self._store = store
         self._depth = depth
-        self._ttl = ttl
-        self._max_authors = max_authors
-        self._clock = clock
-        self._changes = HeardChanges(events, CHANGES_CHANNEL, settle_seconds=settle_seconds,
-                                     clock=clock)
-        # Author -> list, in about the order they were read, which is the order they expire.
-        self._lists: OrderedDict[int, Held] = OrderedDict()
 
     async def page(self, author_ids: Iterable[int], page: Page) -> list[FeedEntry]:
         """A page of these authors' feed-worthy posts, as PostStore.recent_by_authors."""
         self._expire()
         authors = list(dict.fromkeys(author_ids))
         # A reader follows hundreds: one pass in C over them, not a Python loop.
-        held: list[Held | None] = list(map(self._lists.get, authors))
+        held: list[Held | None] = list(map(self._held.get, authors))
         if None in held:
             read = await self._read([a for a, h in zip(authors, held, strict=True) if h is None])
             held = [h if h is not None else read[a]
@@ -74,40 +69,13 @@ class RecentPosts:
                             oldest_side=page.min_id is not None)
         return entries
 
-    def forget(self, author_id: int) -> None:
-        """A post of this author was made or deleted: read their list again."""
-        self._lists.pop(author_id, None)
-        self._changes.note(author_id)
-
-    async def follow_changes(self) -> None:
-        """Forget the authors other processes announce (a task for the process's life)."""
-        await self._changes.follow(lambda author: self._lists.pop(author, None),
-                                   self._lists.clear)
-
-    async def subscribed(self) -> None:
-        """Wait until changes are heard: lists are kept only from then on."""
-        await self._changes.subscribed()
-
     async def _read(self, authors: list[int]) -> dict[int, Held]:
         started = self._clock()
         newest = await self._store.newest_by_author(authors, self._depth)
         read = {author: (post_ids[0] if post_ids else _LOWEST, author, post_ids, started)
                 for author, post_ids in newest.items()}
-        for author in self._changes.keepable(read, started):
-            self._keep(author, read[author])
+        self._keep(read, started)
         return read
-
-    def _keep(self, author_id: int, held: Held) -> None:
-        lists = self._lists
-        lists.pop(author_id, None)
-        lists[author_id] = held
-        if len(lists) > self._max_authors:
-            lists.popitem(last=False)
-
-    def _expire(self) -> None:
-        lists, stale = self._lists, self._clock() - self._ttl
-        while lists and next(iter(lists.values()))[3] <= stale:
-            lists.popitem(last=False)
 
 
 def _lists_for(held: list[Held], page: Page, depth: int) -> tuple[list[Held], list[int]]:
