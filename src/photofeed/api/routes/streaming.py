@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
-from typing import Annotated
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import PlainTextResponse, StreamingResponse
@@ -54,40 +55,52 @@ async def _user_events(services: Container, reader: Account, base_url: str,
     # Events name posts and follows committed a moment ago; a replica may not have them yet.
     services.reads.read_primary()
     yield ":)\n\n"
-    heartbeat = services.settings.stream_heartbeat_seconds
     # When the server is stopping the stream ends, and the client reconnects elsewhere.
     stopping = asyncio.ensure_future(draining.wait())
     try:
         while True:
             channels = await services.timelines.live_channels(reader.id)
-            async with services.events.subscribe(channels) as messages:
-                # One read stays pending across heartbeats: cancelling a read on a timeout
-                # would close the subscription's generator and end the stream.
-                pending = asyncio.ensure_future(anext(messages))
-                try:
-                    while True:
-                        done, _ = await asyncio.wait({pending, stopping}, timeout=heartbeat,
-                                                     return_when=asyncio.FIRST_COMPLETED)
-                        if stopping in done:
-                            return
-                        if not done:
-                            yield ":thump\n\n"
-                            continue
-                        try:
-                            raw = pending.result()
-                        except StopAsyncIteration:
-                            return  # the event bus closed: the app is shutting down
-                        pending = asyncio.ensure_future(anext(messages))
-                        message = json.loads(raw)
-                        if message["event"] == "follows_changed":
-                            break  # the followees changed: subscribe again to the new set
-                        frame = await _frame(services, reader, base_url, message)
-                        if frame:
-                            yield frame
-                finally:
-                    pending.cancel()
+            async with services.events.subscribe(channels) as messages, \
+                    aclosing(_with_heartbeats(messages, stopping,
+                                              services.settings.stream_heartbeat_seconds)
+                             ) as ticks:
+                async for message in ticks:
+                    if message is None:
+                        yield ":thump\n\n"
+                    elif message["event"] == "follows_changed":
+                        break  # the followees changed: subscribe again to the new set
+                    elif frame := await _frame(services, reader, base_url, message):
+                        yield frame
+                else:
+                    return  # the server is stopping, or the event bus closed
     finally:
         stopping.cancel()
+
+
+async def _with_heartbeats(messages: AsyncIterator[str], stopping: asyncio.Future[Any],
+                           heartbeat: float) -> AsyncGenerator[dict[str, str] | None]:
+    """The subscription's messages, and None each `heartbeat` seconds without one; ends
+    when the server is stopping or the event bus closes."""
+    # One read stays pending across heartbeats: cancelling a read on a timeout would close
+    # the subscription's generator and end the stream.
+    pending: asyncio.Future[Any] = asyncio.ensure_future(anext(messages))
+    try:
+        while True:
+            done, _ = await asyncio.wait({pending, stopping}, timeout=heartbeat,
+                                         return_when=asyncio.FIRST_COMPLETED)
+            if stopping in done:
+                return
+            if not done:
+                yield None
+                continue
+            try:
+                raw = pending.result()
+            except StopAsyncIteration:
+                return  # the event bus closed: the app is shutting down
+            pending = asyncio.ensure_future(anext(messages))
+            yield json.loads(raw)
+    finally:
+        pending.cancel()
 
 
 async def _frame(services: Container, reader: Account, base_url: str,
