@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import re
-import socket
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -20,20 +16,13 @@ from typing import Any
 from feed_backends import Backend
 from feed_data import DataSet
 from feed_inprocess import config_for
-from processes import stop
+from processes import free_port, running
 
 BENCH = Path(__file__).resolve().parent
 HOME_PATH = "/api/v1/timelines/home?limit=20"
 # "serve" is `photofeed serve` as shipped (granian, one worker); measured against it: the
 # same with two worker processes, and uvicorn (the server before granian) on one.
 SERVERS = ("serve", "serve-2w", "uvicorn")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
 
 
 def _command(server: str, scratch: Path) -> tuple[list[str], int]:
@@ -45,7 +34,7 @@ def _command(server: str, scratch: Path) -> tuple[list[str], int]:
         workers = "2" if server.endswith("2w") else "1"
         return [sys.executable, "-m", "photofeed.cli", "serve", "--port", "0",
                 "--workers", workers, "--data-dir", str(scratch)], 0
-    port = _free_port()
+    port = free_port()
     return [sys.executable, "-m", "uvicorn", "--factory", "--host", "127.0.0.1",
             "--port", str(port), "--no-access-log", "--app-dir", str(BENCH),
             "feed_asgi:app"], port
@@ -61,33 +50,9 @@ def running_server(backend: Backend, data: DataSet, mode: str, *, server: str,
         settings = config_for(backend, data, mode, cap) | {"data_dir": str(scratch)}
         env = dict(os.environ, **{f"PHOTOFEED_{k.upper()}": v for k, v in settings.items()},
                    PYTHONPATH=os.pathsep.join([str(BENCH), os.environ.get("PYTHONPATH", "")]))
-        log = (scratch / "server.log").open("w+")
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)  # noqa: S603
-        try:
-            url = _wait_until_up(process, scratch / "server.log", port)
+        with running(command, env, log=scratch / "server.log",
+                     url=f"http://127.0.0.1:{port}" if port else "") as (process, url):
             yield url, process.pid
-        finally:
-            stop(process, seconds=20)
-            log.close()
-
-
-def _wait_until_up(process: subprocess.Popen[bytes], log: Path, port: int) -> str:
-    deadline = time.monotonic() + 120
-    url = f"http://127.0.0.1:{port}" if port else ""
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log.read_text()[-3000:]}")
-        if not url:
-            found = re.search(r"listening on (http://\S+?)/?$", log.read_text(), re.M)
-            url = found.group(1) if found else ""
-        if url:
-            try:
-                with urllib.request.urlopen(f"{url}/health/ready", timeout=2):  # noqa: S310
-                    return url
-            except OSError:
-                pass
-        time.sleep(0.1)
-    raise RuntimeError(f"server did not come up:\n{log.read_text()[-3000:]}")
 
 
 def drive(url: str, tokens_file: Path, *, concurrency: int, duration: float,

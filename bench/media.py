@@ -22,19 +22,14 @@ import argparse
 import asyncio
 import json
 import os
-import re
 import secrets
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
-
-import httpx
 
 BENCH = Path(__file__).resolve().parent
 VARIANT_BYTES = 200 * 1000
@@ -108,43 +103,9 @@ def _publish_variant(data_dir: Path) -> tuple[str, str]:
     return f"/media/{key}", f"/media/{key}?exp={expires}&sig={signer.sign(key, expires)}"
 
 
-def _start(command: list[str], env: dict[str, str]) -> tuple[subprocess.Popen[str], str]:
-    """Start a server and return it with its URL, once it answers (a minute at most)."""
-    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,  # noqa: S603
-                              text=True, env=env)
-    watchdog = threading.Timer(60, server.kill)  # a server that never says where it is
-    watchdog.start()
-    try:
-        assert server.stdout is not None
-        for line in server.stdout:
-            found = re.search(r"(?:listening on|running on|Listening at:) (http://[\d.:]+)", line)
-            if found:
-                threading.Thread(target=server.stdout.read, daemon=True).start()
-                return server, _answering(found.group(1))
-    finally:
-        watchdog.cancel()
-    raise RuntimeError(f"the server did not start: {command}")
-
-
-def _answering(url: str) -> str:
-    for _ in range(200):
-        try:
-            httpx.get(f"{url}/health/live", timeout=1)
-            return url
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError(f"{url} does not answer")
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def serving_rows(args: argparse.Namespace) -> list[list[str]]:
     sys.path.insert(0, str(BENCH))
-    from processes import stop
+    from processes import free_port, running
 
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -152,7 +113,7 @@ def serving_rows(args: argparse.Namespace) -> list[list[str]]:
         public, signed = _publish_variant(data_dir)
         from photofeed.config import Settings
 
-        port = _free_port()
+        port = free_port()
         env = dict(os.environ, PHOTOFEED_DATA_DIR=str(data_dir), PHOTOFEED_RATE_LIMITS="off",
                    PHOTOFEED_SERVE_SETTINGS_JSON=Settings(data_dir=data_dir,
                                                           port=port).model_dump_json())
@@ -172,13 +133,10 @@ def serving_rows(args: argparse.Namespace) -> list[list[str]]:
             servers["uvicorn"] = ([sys.executable, "-m", "uvicorn", "--factory", "--port",
                                    str(port), "--no-access-log", factory], [public, signed])
         for name, (command, paths) in servers.items():
-            server, url = _start(command, env)
-            try:
+            with running(command, env, log=data_dir / "server.log") as (_, url):
                 for path in paths:
                     label = "signed" if "sig=" in path else "public"
                     rows.append(_load_row(f"serve 200 KB {label}, {name}", url + path, args))
-            finally:
-                stop(server, seconds=30)
     return rows
 
 
