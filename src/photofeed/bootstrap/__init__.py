@@ -52,6 +52,7 @@ from photofeed.services.feed_read import Timelines
 from photofeed.services.feed_write import FanOut
 from photofeed.services.followed_celebrities import FollowedCelebrities
 from photofeed.services.graph import GraphService
+from photofeed.services.kept_reads import KeptReads
 from photofeed.services.media import MediaService
 from photofeed.services.oauth import OAuthService
 from photofeed.services.posts import PostService
@@ -252,8 +253,7 @@ async def build(settings: Settings, *, migrate: bool = True) -> Container:
     return container
 
 
-async def _follow_changes(container: Container,
-                          *kept: RecentPosts | FollowedCelebrities) -> None:
+async def _follow_changes(container: Container, *kept: KeptReads[Any]) -> None:
     """Start hearing the changes that let reads be kept in memory between feed reads."""
     for each in kept:
         container._tasks.append(asyncio.create_task(each.follow_changes()))
