@@ -8,6 +8,7 @@ announced, or the answer ages out.
 from __future__ import annotations
 
 import pytest
+import pytest_asyncio
 
 from photofeed import ids
 from photofeed.adapters.sql.events import SqlEventBus
@@ -57,10 +58,15 @@ def bus(shared_router: ShardRouter) -> EventBus:
     return SqlEventBus(shared_router)
 
 
+@pytest_asyncio.fixture(loop_scope="module")
+async def people(graph: SqlGraphStore) -> People:
+    made = People(graph)
+    await made.start()
+    return made
+
+
 async def test_only_accepted_follows_count_and_the_answer_is_kept_until_forgotten(
-        graph: SqlGraphStore, bus: EventBus) -> None:
-    people = People(graph)
-    await people.start()
+        graph: SqlGraphStore, bus: EventBus, people: People) -> None:
     kept = FollowedCelebrities(graph, bus)
     async with following(kept):
         assert await kept.of(people.reader, people.celebrities) == {people.followed}
@@ -73,9 +79,7 @@ async def test_only_accepted_follows_count_and_the_answer_is_kept_until_forgotte
 
 
 async def test_another_list_of_celebrities_is_answered_anew(
-        graph: SqlGraphStore, bus: EventBus) -> None:
-    people = People(graph)
-    await people.start()
+        graph: SqlGraphStore, bus: EventBus, people: People) -> None:
     kept = FollowedCelebrities(graph, bus)
     fewer = frozenset({people.followed})
     async with following(kept):
@@ -86,11 +90,9 @@ async def test_another_list_of_celebrities_is_answered_anew(
 
 
 async def test_a_change_announced_by_another_process_is_heard(
-        graph: SqlGraphStore, shared_router: ShardRouter) -> None:
+        graph: SqlGraphStore, shared_router: ShardRouter, people: People) -> None:
     here_bus, there_bus = SqlEventBus(shared_router), SqlEventBus(shared_router)
     await there_bus.deliver()  # starts from the log as it is
-    people = People(graph)
-    await people.start()
     there = FollowedCelebrities(graph, there_bus)
     async with following(there):
         assert await there.of(people.reader, people.celebrities) == {people.followed}
@@ -107,9 +109,7 @@ async def test_a_change_announced_by_another_process_is_heard(
 
 
 async def test_nothing_is_kept_before_subscribing_and_answers_age_out(
-        graph: SqlGraphStore, bus: EventBus) -> None:
-    people = People(graph)
-    await people.start()
+        graph: SqlGraphStore, bus: EventBus, people: People) -> None:
     clock = Clock()
     kept = FollowedCelebrities(graph, bus, ttl=60.0, clock=clock)
 

@@ -64,11 +64,10 @@ def relationships_from(targets: Iterable[int], rows: Iterable[tuple[str, int, st
 # Built once: building a statement costs more than running it from SQLite's page cache.
 RELATIONS = Prepared(union_all(*relation_selects(
     lambda kind, other, state: [kind.label("kind"), other.label("other"), state])))
-_FOLLOWEES = Prepared(select(follows.c.target_id).where(
-    follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED))
-_FOLLOWED_AMONG = Prepared(select(follows.c.target_id).where(
-    follows.c.account_id == bindparam("me"), follows.c.state == ACCEPTED,
-    in_ids(follows.c.target_id, "targets")))
+_FOLLOWED = select(follows.c.target_id).where(follows.c.account_id == bindparam("me"),
+                                              follows.c.state == ACCEPTED)
+_FOLLOWEES = Prepared(_FOLLOWED)
+_FOLLOWED_AMONG = Prepared(_FOLLOWED.where(in_ids(follows.c.target_id, "targets")))
 
 
 async def _bump(conn: AsyncConnection, account_id: int, counter: str, old: str, new: str) -> None:
